@@ -1,0 +1,826 @@
+//! The whole per-channel signal chain, driven a block at a time.
+//!
+//! ```text
+//! input ─ sanitize ─┬─ + dither ─ quantize ─ wet ─┐
+//!                   │                              ├─ Mix ─ (Listen: out | out - dry) ─ Output ─ Bypass crossfade
+//!                   └──────────── dry ─────────────┘
+//! ```
+//!
+//! Continuous settings (Bit Depth, Mix, Output, and the bypass crossfade) follow linear ramps
+//! of [`RAMP_MS`]; each sample's values depend only on where in the stream the settings
+//! changed, so the output is independent of how the host splits its blocks. Work is done in
+//! chunks of [`CHUNK`] samples on fixed-size scratch arrays allocated in [`Engine::new`].
+
+use super::dither::{Dither, DitherMode};
+use super::quantizer::{Grid, GridBlock, MAX_BITS, MIN_BITS, QuantizerMode, quantize_block};
+use super::smoother::{LinearRamp, RAMP_MS};
+
+/// Samples processed per inner chunk (the size of the scratch arrays).
+pub const CHUNK: usize = 128;
+
+/// The seed used by the plugin. Renders with the same seed, input and automation are
+/// bit-identical.
+pub const DEFAULT_SEED: u32 = 0x5354_4550;
+
+/// Input samples are clamped to ±this (about +120 dBFS) after non-finite values are replaced by
+/// silence, so that no finite input can overflow to infinity through the Output gain.
+pub const MAX_INPUT: f32 = 1.0e6;
+
+/// What the plugin outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listen {
+    /// The crushed signal, mixed with the dry signal.
+    Output,
+    /// Only what the crushing adds: (mixed output) - dry. At Mix 100 % exactly y - x.
+    Error,
+}
+
+/// Plain parameter values, in the units the user sees.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Settings {
+    /// Bit depth, 1 to 24, continuous.
+    pub bits: f32,
+    /// Dither added before the quantizer.
+    pub dither: DitherMode,
+    /// Quantizer characteristic.
+    pub quantizer: QuantizerMode,
+    /// Wet share of the output, 0 to 1 (the plugin shows 0 to 100 %).
+    pub mix: f32,
+    /// Output gain in dB, -24 to +24, applied last.
+    pub output_db: f32,
+    /// Whether to hear the output or the error.
+    pub listen: Listen,
+    /// Bypass: the output crossfades to the (sanitized) input.
+    pub bypass: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            bits: 8.0,
+            dither: DitherMode::Off,
+            quantizer: QuantizerMode::MidTread,
+            mix: 1.0,
+            output_db: 0.0,
+            listen: Listen::Output,
+            bypass: false,
+        }
+    }
+}
+
+/// Lowest Output gain in dB.
+pub const MIN_OUTPUT_DB: f32 = -24.0;
+/// Highest Output gain in dB.
+pub const MAX_OUTPUT_DB: f32 = 24.0;
+
+/// Clamp `v` to [lo, hi], with NaN replaced by `fallback`.
+fn clamp_or(v: f32, lo: f32, hi: f32, fallback: f32) -> f32 {
+    if v.is_nan() {
+        fallback
+    } else {
+        v.clamp(lo, hi)
+    }
+}
+
+impl Settings {
+    /// The same settings with every continuous value inside its range (NaN falls back to the
+    /// default). Whatever a host, a file or a command line sends, the engine runs on this.
+    pub fn sanitized(self) -> Self {
+        let d = Self::default();
+        Self {
+            bits: clamp_or(self.bits, MIN_BITS, MAX_BITS, d.bits),
+            mix: clamp_or(self.mix, 0.0, 1.0, d.mix),
+            output_db: clamp_or(self.output_db, MIN_OUTPUT_DB, MAX_OUTPUT_DB, d.output_db),
+            ..self
+        }
+    }
+}
+
+/// dB to linear gain. Exactly 1.0 at 0 dB.
+pub fn db_to_gain(db: f32) -> f32 {
+    if db == 0.0 {
+        1.0
+    } else {
+        10f32.powf(db / 20.0)
+    }
+}
+
+/// Per-sample control values for one chunk, shared by all channels.
+struct Controls {
+    /// 1/Δ per sample.
+    inv_step: [f32; CHUNK],
+    /// Δ per sample.
+    step: [f32; CHUNK],
+    /// Lowest level index per sample.
+    k_min: [f32; CHUNK],
+    /// Highest level index per sample.
+    k_max: [f32; CHUNK],
+    /// Wet share, 0 to 1.
+    mix: [f32; CHUNK],
+    /// Linear output gain, about 0.063 to 15.85.
+    gain: [f32; CHUNK],
+    /// Bypass crossfade, 0 (processed) to 1 (bypassed).
+    bypass: [f32; CHUNK],
+}
+
+/// Per-channel scratch for one chunk (reused for every channel in turn).
+struct Scratch {
+    /// Sanitized input.
+    dry: [f32; CHUNK],
+    /// Dither in LSB.
+    dither: [f32; CHUNK],
+    /// Quantized signal.
+    wet: [f32; CHUNK],
+}
+
+/// The Stairstep signal chain for a fixed number of channels at one sample rate.
+pub struct Engine {
+    /// The latest settings (discrete ones take effect at once, continuous ones ramp).
+    settings: Settings,
+    /// Bit depth ramp, in bits.
+    bits: LinearRamp,
+    /// Mix ramp, 0 to 1.
+    mix: LinearRamp,
+    /// Output gain ramp, linear gain.
+    gain: LinearRamp,
+    /// Bypass crossfade ramp, 0 to 1.
+    bypass: LinearRamp,
+    /// Grid for a settled bit depth, and the depth and mode it was computed for.
+    grid_cache: (Grid, f32, QuantizerMode),
+    /// One dither stream per channel.
+    dithers: Vec<Dither>,
+    /// Per-sample controls of the current chunk.
+    controls: Box<Controls>,
+    /// Per-channel scratch of the current chunk.
+    scratch: Box<Scratch>,
+}
+
+impl Engine {
+    /// An engine for `channels` channels at `sample_rate` Hz, starting settled at `settings`.
+    /// This is the only place that allocates.
+    pub fn new(channels: usize, sample_rate: f32, settings: Settings, seed: u32) -> Self {
+        let s = settings.sanitized();
+        let sample_rate = if sample_rate.is_finite() && sample_rate > 0.0 {
+            sample_rate
+        } else {
+            48000.0
+        };
+        Self {
+            settings: s,
+            bits: LinearRamp::new(s.bits, sample_rate, RAMP_MS),
+            mix: LinearRamp::new(s.mix, sample_rate, RAMP_MS),
+            gain: LinearRamp::new(db_to_gain(s.output_db), sample_rate, RAMP_MS),
+            bypass: LinearRamp::new(if s.bypass { 1.0 } else { 0.0 }, sample_rate, RAMP_MS),
+            grid_cache: (Grid::new(s.bits, s.quantizer), s.bits, s.quantizer),
+            dithers: (0..channels).map(|c| Dither::new(seed, c)).collect(),
+            controls: Box::new(Controls {
+                inv_step: [0.0; CHUNK],
+                step: [0.0; CHUNK],
+                k_min: [0.0; CHUNK],
+                k_max: [0.0; CHUNK],
+                mix: [0.0; CHUNK],
+                gain: [0.0; CHUNK],
+                bypass: [0.0; CHUNK],
+            }),
+            scratch: Box::new(Scratch {
+                dry: [0.0; CHUNK],
+                dither: [0.0; CHUNK],
+                wet: [0.0; CHUNK],
+            }),
+        }
+    }
+
+    /// Number of channels this engine was built for.
+    pub fn channels(&self) -> usize {
+        self.dithers.len()
+    }
+
+    /// The settings in force (after sanitizing).
+    pub fn settings(&self) -> Settings {
+        self.settings
+    }
+
+    /// Take new settings. Continuous values start a ramp; discrete ones switch now.
+    pub fn set_settings(&mut self, settings: Settings) {
+        let s = settings.sanitized();
+        self.settings = s;
+        self.bits.set_target(s.bits);
+        self.mix.set_target(s.mix);
+        self.gain.set_target(db_to_gain(s.output_db));
+        self.bypass.set_target(if s.bypass { 1.0 } else { 0.0 });
+    }
+
+    /// Forget the past: ramps jump to the current settings and dither restarts its stream, so
+    /// the same input then gives bit-identical output.
+    pub fn reset(&mut self) {
+        let s = self.settings;
+        self.bits.reset(s.bits);
+        self.mix.reset(s.mix);
+        self.gain.reset(db_to_gain(s.output_db));
+        self.bypass.reset(if s.bypass { 1.0 } else { 0.0 });
+        for d in &mut self.dithers {
+            d.reset();
+        }
+    }
+
+    /// Process channels in place. Extra channels beyond [`Engine::channels`] are only sanitized.
+    /// All channels must have the same length.
+    pub fn process(&mut self, channels: &mut [&mut [f32]]) {
+        let len = channels.first().map_or(0, |c| c.len());
+        debug_assert!(channels.iter().all(|c| c.len() == len));
+        let mut start = 0;
+        while start < len {
+            let n = CHUNK.min(len - start);
+            // NOTE: Decided before the controls advance: a ramp that ends inside this chunk
+            //       still needs the crossfade for its first samples.
+            let bypassed = !self.bypass.is_ramping() && self.bypass.target() == 1.0;
+            self.fill_controls(n);
+            for (ch, channel) in channels.iter_mut().enumerate() {
+                let block = &mut channel[start..start + n];
+                match self.dithers.get_mut(ch) {
+                    Some(dither) if !bypassed => process_chunk(
+                        &self.settings,
+                        dither,
+                        &self.controls,
+                        &mut self.scratch,
+                        block,
+                    ),
+                    Some(dither) => {
+                        // Keep the stream tied to the sample position while bypassed.
+                        dither.fill(DitherMode::Off, &mut self.scratch.dither[..n]);
+                        sanitize_in_place(block);
+                    }
+                    None => sanitize_in_place(block),
+                }
+            }
+            start += n;
+        }
+    }
+
+    /// Compute the next `n` samples of every control.
+    fn fill_controls(&mut self, n: usize) {
+        let c = &mut *self.controls;
+        let mode = self.settings.quantizer;
+        if self.bits.is_ramping() {
+            for i in 0..n {
+                let g = Grid::new(self.bits.next_value(), mode);
+                c.inv_step[i] = g.inv_step;
+                c.step[i] = g.step;
+                c.k_min[i] = g.k_min;
+                c.k_max[i] = g.k_max;
+            }
+        } else {
+            let bits = self.bits.target();
+            if self.grid_cache.1 != bits || self.grid_cache.2 != mode {
+                self.grid_cache = (Grid::new(bits, mode), bits, mode);
+            }
+            let g = self.grid_cache.0;
+            c.inv_step[..n].fill(g.inv_step);
+            c.step[..n].fill(g.step);
+            c.k_min[..n].fill(g.k_min);
+            c.k_max[..n].fill(g.k_max);
+        }
+        self.mix.fill(&mut c.mix[..n]);
+        self.gain.fill(&mut c.gain[..n]);
+        self.bypass.fill(&mut c.bypass[..n]);
+    }
+}
+
+/// Replace non-finite samples by silence and clamp to ±[`MAX_INPUT`].
+#[inline]
+fn sanitize(x: f32) -> f32 {
+    if x.is_finite() {
+        x.clamp(-MAX_INPUT, MAX_INPUT)
+    } else {
+        0.0
+    }
+}
+
+fn sanitize_in_place(block: &mut [f32]) {
+    for x in block.iter_mut() {
+        *x = sanitize(*x);
+    }
+}
+
+/// One chunk of one channel, in place.
+fn process_chunk(
+    settings: &Settings,
+    dither: &mut Dither,
+    c: &Controls,
+    s: &mut Scratch,
+    block: &mut [f32],
+) {
+    let n = block.len();
+    let (dry, d, wet) = (&mut s.dry[..n], &mut s.dither[..n], &mut s.wet[..n]);
+    for (o, &x) in dry.iter_mut().zip(block.iter()) {
+        *o = sanitize(x);
+    }
+    dither.fill(settings.dither, d);
+    let grid = GridBlock {
+        inv_step: &c.inv_step[..n],
+        step: &c.step[..n],
+        k_min: &c.k_min[..n],
+        k_max: &c.k_max[..n],
+    };
+    quantize_block(
+        settings.quantizer,
+        dry,
+        d,
+        &grid,
+        settings.dither == DitherMode::Off,
+        wet,
+    );
+
+    let (mix, gain, bypass) = (&c.mix[..n], &c.gain[..n], &c.bypass[..n]);
+    // NOTE: `wet * m + dry * (1 - m)` (not `dry + m * (wet - dry)`) so that Mix 100 % gives
+    //       exactly `wet` and Mix 0 % exactly `dry`; likewise for the bypass crossfade.
+    match settings.listen {
+        Listen::Output => {
+            for i in 0..n {
+                let mixed = wet[i] * mix[i] + dry[i] * (1.0 - mix[i]);
+                block[i] = (mixed * gain[i]) * (1.0 - bypass[i]) + dry[i] * bypass[i];
+            }
+        }
+        Listen::Error => {
+            for i in 0..n {
+                let mixed = wet[i] * mix[i] + dry[i] * (1.0 - mix[i]);
+                block[i] = ((mixed - dry[i]) * gain[i]) * (1.0 - bypass[i]) + dry[i] * bypass[i];
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dsp::test_util::*;
+
+    const SR: f32 = 48000.0;
+
+    fn settings(bits: f32, dither: DitherMode) -> Settings {
+        Settings {
+            bits,
+            dither,
+            ..Settings::default()
+        }
+    }
+
+    /// Render a mono signal through a fresh engine in blocks of `block`.
+    fn render(s: Settings, x: &[f32], block: usize) -> Vec<f32> {
+        let mut e = Engine::new(1, SR, s, DEFAULT_SEED);
+        let mut y = x.to_vec();
+        for chunk in y.chunks_mut(block) {
+            e.process(&mut [chunk]);
+        }
+        y
+    }
+
+    /// SNR of a 997 Hz sine at amplitude `amp` crushed to `bits` with `dither`.
+    fn snr(bits: u32, dither: DitherMode, amp: f64) -> f64 {
+        let x = sine(997.0, SR as f64, amp, 96000);
+        let y = render(settings(bits as f32, dither), &x, 512);
+        snr_db(&x, &y)
+    }
+
+    /// Dithered SNR against theory: `offset_db` below 6.02·N + 1.76 (4.77 dB for TPDF, whose
+    /// total error power is Δ²/4; 3.01 dB for RPDF, Δ²/6). The amplitude stays 2 LSB below
+    /// full scale so dither never clips.
+    fn check_dithered_snr(dither: DitherMode, offset_db: f64, tolerance: f64) {
+        for bits in 8..=20 {
+            let amp = 1.0 - 2.0 * 2f64.powi(1 - bits);
+            let got = snr(bits as u32, dither, amp);
+            let expected = 6.0206 * bits as f64 + 1.7609 - offset_db + 20.0 * amp.log10();
+            assert!(
+                (got - expected).abs() < tolerance,
+                "{dither:?} {bits} bits: {got:.2} vs {expected:.2}"
+            );
+        }
+    }
+
+    #[test]
+    fn tpdf_snr_is_6_02n_minus_3_01() {
+        check_dithered_snr(DitherMode::Tpdf, 4.7712, 0.5);
+    }
+
+    #[test]
+    fn rpdf_snr_is_6_02n_minus_1_25() {
+        check_dithered_snr(DitherMode::Rpdf, 3.0103, 0.5);
+    }
+
+    #[test]
+    fn high_pass_tpdf_total_power_matches_tpdf() {
+        check_dithered_snr(DitherMode::HighPassTpdf, 4.7712, 0.5);
+    }
+
+    /// Error power (in dB relative to Δ²) of an 8-bit crush of a 997 Hz sine at `dbfs`.
+    fn error_power_db(dither: DitherMode, dbfs: f64) -> f64 {
+        let amp = 10f64.powf(dbfs / 20.0);
+        let x = sine(997.0, SR as f64, amp, 96000);
+        let y = render(settings(8.0, dither), &x, 512);
+        let step = 1.0 / 128.0;
+        db(error_power(&x, &y) / (step * step))
+    }
+
+    #[test]
+    fn tpdf_error_power_is_independent_of_level() {
+        let levels = [-6.0, -30.0, -50.0];
+        let p: Vec<f64> = levels
+            .iter()
+            .map(|&l| error_power_db(DitherMode::Tpdf, l))
+            .collect();
+        let spread =
+            p.iter().cloned().fold(f64::MIN, f64::max) - p.iter().cloned().fold(f64::MAX, f64::min);
+        assert!(spread < 0.5, "TPDF error power over {levels:?} dBFS: {p:?}");
+        // And it is Δ²/4 (-6.02 dB re Δ²).
+        for v in &p {
+            assert!((v - db(0.25)).abs() < 0.3, "{p:?}");
+        }
+    }
+
+    #[test]
+    fn rpdf_and_undithered_error_power_follow_the_signal() {
+        // The counter-example: without TPDF the error power modulates with the signal.
+        for dither in [DitherMode::Off, DitherMode::Rpdf] {
+            let loud = error_power_db(dither, -6.0);
+            let quiet = error_power_db(dither, -60.0);
+            assert!(
+                (loud - quiet).abs() > 1.0,
+                "{dither:?}: {loud:.2} vs {quiet:.2} dB"
+            );
+        }
+        // RPDF on a loud signal: Δ²/6.
+        assert!((error_power_db(DitherMode::Rpdf, -6.0) - db(1.0 / 6.0)).abs() < 0.3);
+    }
+
+    /// Average error PSD in a band, relative to the flat density of Δ²/12.
+    fn band_density_db(dither: DitherMode, lo: f64, hi: f64) -> f64 {
+        let x = sine(997.0, SR as f64, 0.5, 1 << 18);
+        let y = render(settings(8.0, dither), &x, 512);
+        let e: Vec<f64> = x
+            .iter()
+            .zip(&y)
+            .map(|(&a, &b)| b as f64 - a as f64)
+            .collect();
+        let spec = power_spectrum(&e, 4096);
+        let bin_width = SR as f64 / 4096.0;
+        let bins = ((hi - lo) / bin_width).round();
+        let step = 1.0 / 128.0;
+        // Flat density Δ²/12 spread over fs/2 gives Δ²/12 · bin_width / (fs/2) per bin.
+        let flat_bin = step * step / 12.0 * bin_width / (SR as f64 / 2.0);
+        db(band_power(&spec, SR as f64, lo, hi) / (bins * flat_bin))
+    }
+
+    /// Theoretical average of 1 + k·4·sin²(πf/fs) over a band: the quantizer's own white
+    /// error (Δ²/12) plus `k` times the high-passed dither's |1 - e^-jω|² shape.
+    fn shaped_db(k: f64, lo: f64, hi: f64) -> f64 {
+        let steps = 1000;
+        let mean = (0..steps)
+            .map(|i| lo + (hi - lo) * (i as f64 + 0.5) / steps as f64)
+            .map(|f| 1.0 + k * 4.0 * (std::f64::consts::PI * f / SR as f64).sin().powi(2))
+            .sum::<f64>()
+            / steps as f64;
+        db(mean)
+    }
+
+    #[test]
+    fn tpdf_and_rpdf_spectra_are_flat() {
+        // TPDF: Δ²/12 (quantizer) + Δ²/6 (dither) = 3 × flat; RPDF: 2 × flat.
+        for (dither, level) in [(DitherMode::Tpdf, db(3.0)), (DitherMode::Rpdf, db(2.0))] {
+            for (lo, hi) in [(100.0, 3000.0), (10000.0, 14000.0), (20000.0, 23900.0)] {
+                let got = band_density_db(dither, lo, hi);
+                assert!(
+                    (got - level).abs() < 0.5,
+                    "{dither:?} {lo}-{hi} Hz: {got:.2} dB vs {level:.2}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn high_pass_tpdf_spectrum_rises_like_one_minus_z_inverse() {
+        // Dither u[n] - u[n-1] with var(u) = Δ²/12: density (Δ²/12)·|1 - z^-1|² on top of the
+        // quantizer's flat Δ²/12.
+        let mut bands = vec![];
+        for (lo, hi) in [
+            (100.0, 3000.0),
+            (6000.0, 9000.0),
+            (14000.0, 17000.0),
+            (20000.0, 23900.0),
+        ] {
+            let got = band_density_db(DitherMode::HighPassTpdf, lo, hi);
+            let expected = shaped_db(1.0, lo, hi);
+            assert!(
+                (got - expected).abs() < 0.5,
+                "{lo}-{hi} Hz: {got:.2} dB vs {expected:.2}"
+            );
+            bands.push(got);
+        }
+        // The tilt: the top band carries far more than the bottom one (theory: about 6.3 dB).
+        assert!(bands[3] - bands[0] > 5.0, "{bands:?}");
+    }
+
+    /// A scripted render: settings change at fixed sample positions; blocks never straddle
+    /// them, exactly as a host with sample-accurate automation splits its buffers.
+    fn scripted(block: usize, channels: usize) -> Vec<Vec<f32>> {
+        let script: [(usize, Settings); 6] = [
+            (0, settings(16.0, DitherMode::Off)),
+            (3000, settings(4.0, DitherMode::Tpdf)),
+            (
+                9000,
+                Settings {
+                    bits: 6.5,
+                    mix: 0.5,
+                    output_db: -6.0,
+                    ..settings(6.5, DitherMode::HighPassTpdf)
+                },
+            ),
+            (
+                15000,
+                Settings {
+                    listen: Listen::Error,
+                    quantizer: QuantizerMode::MidRise,
+                    ..settings(3.0, DitherMode::Rpdf)
+                },
+            ),
+            (
+                21000,
+                Settings {
+                    bypass: true,
+                    ..settings(3.0, DitherMode::Rpdf)
+                },
+            ),
+            (26000, settings(1.0, DitherMode::Tpdf)),
+        ];
+        let n = 32000;
+        let mut data: Vec<Vec<f32>> = (0..channels)
+            .map(|c| sine(997.0 + 100.0 * c as f64, SR as f64, 0.8, n))
+            .collect();
+        let mut e = Engine::new(channels, SR, script[0].1, DEFAULT_SEED);
+        let mut pos = 0;
+        while pos < n {
+            if let Some((_, s)) = script.iter().find(|(at, _)| *at == pos) {
+                e.set_settings(*s);
+            }
+            let next_change = script
+                .iter()
+                .map(|(at, _)| *at)
+                .filter(|&at| at > pos)
+                .min()
+                .unwrap_or(n);
+            let end = (pos + block).min(next_change).min(n);
+            let mut slices: Vec<&mut [f32]> = data.iter_mut().map(|c| &mut c[pos..end]).collect();
+            e.process(&mut slices);
+            pos = end;
+        }
+        data
+    }
+
+    #[test]
+    fn output_is_independent_of_block_size() {
+        let reference = scripted(32000, 2);
+        for block in [1, 7, 64, 128, 129, 4096] {
+            assert!(
+                reference == scripted(block, 2),
+                "block size {block} differs"
+            );
+        }
+    }
+
+    #[test]
+    fn channels_get_distinct_dither() {
+        // The same input on both channels: the errors must be uncorrelated.
+        let x = sine(997.0, SR as f64, 0.5, 20000);
+        let (mut a, mut b) = (x.clone(), x.clone());
+        let mut e = Engine::new(2, SR, settings(12.0, DitherMode::Tpdf), DEFAULT_SEED);
+        e.process(&mut [&mut a, &mut b]);
+        let ea: Vec<f64> = a.iter().zip(&x).map(|(p, q)| (p - q) as f64).collect();
+        let eb: Vec<f64> = b.iter().zip(&x).map(|(p, q)| (p - q) as f64).collect();
+        let dot = |u: &[f64], v: &[f64]| u.iter().zip(v).map(|(p, q)| p * q).sum::<f64>();
+        let corr = dot(&ea, &eb) / (dot(&ea, &ea) * dot(&eb, &eb)).sqrt();
+        assert!(
+            corr.abs() < 0.05,
+            "error correlation between channels {corr}"
+        );
+    }
+
+    #[test]
+    fn reset_reproduces_output() {
+        let x = sine(997.0, SR as f64, 0.7, 10000);
+        let mut e = Engine::new(1, SR, settings(6.0, DitherMode::Tpdf), DEFAULT_SEED);
+        let mut first = x.clone();
+        e.process(&mut [&mut first]);
+        e.set_settings(settings(12.0, DitherMode::HighPassTpdf));
+        let mut other = x.clone();
+        e.process(&mut [&mut other]);
+        e.set_settings(settings(6.0, DitherMode::Tpdf));
+        e.reset();
+        let mut again = x.clone();
+        e.process(&mut [&mut again]);
+        assert_eq!(first, again);
+    }
+
+    #[test]
+    fn non_finite_input_never_reaches_the_output() {
+        let mut x = sine(997.0, SR as f64, 0.7, 4800);
+        let mut zeroed = x.clone();
+        for (i, bad) in [
+            (10, f32::NAN),
+            (11, f32::INFINITY),
+            (500, f32::NEG_INFINITY),
+            (501, -f32::NAN),
+        ] {
+            x[i] = bad;
+            zeroed[i] = 0.0;
+        }
+        for dither in [DitherMode::Off, DitherMode::Tpdf] {
+            for listen in [Listen::Output, Listen::Error] {
+                for bypass in [false, true] {
+                    let s = Settings {
+                        listen,
+                        bypass,
+                        mix: 0.5,
+                        ..settings(5.0, dither)
+                    };
+                    let y = render(s, &x, 64);
+                    assert!(y.iter().all(|v| v.is_finite()));
+                    // Bad samples count as silence; everything else is processed as usual.
+                    assert_eq!(y, render(s, &zeroed, 64), "{s:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn silence_stays_exactly_silent_without_dither() {
+        let x = vec![0.0f32; 2000];
+        for quantizer in [QuantizerMode::MidTread, QuantizerMode::MidRise] {
+            for bits in [1.0, 1.7, 4.0, 8.0, 16.0, 24.0] {
+                for listen in [Listen::Output, Listen::Error] {
+                    for (mix, output_db) in [(1.0, 0.0), (0.3, 24.0), (0.0, -24.0)] {
+                        let s = Settings {
+                            quantizer,
+                            listen,
+                            mix,
+                            output_db,
+                            ..settings(bits, DitherMode::Off)
+                        };
+                        let mut e = Engine::new(1, SR, s, DEFAULT_SEED);
+                        let mut y = x.clone();
+                        e.set_settings(Settings {
+                            bits: 25.0 - bits,
+                            ..s
+                        }); // a ramp too
+                        e.process(&mut [&mut y]);
+                        assert!(y.iter().all(|&v| v == 0.0), "{s:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn mix_error_output_and_bypass_are_exact() {
+        let x = sine(997.0, SR as f64, 0.9, 4800);
+        let wet = render(settings(5.0, DitherMode::Tpdf), &x, 256);
+        // Mix 0 %: exactly dry.
+        assert_eq!(
+            render(
+                Settings {
+                    mix: 0.0,
+                    ..settings(5.0, DitherMode::Tpdf)
+                },
+                &x,
+                256
+            ),
+            x
+        );
+        // Listen = Error at Mix 100 %: exactly y - x.
+        let err = render(
+            Settings {
+                listen: Listen::Error,
+                ..settings(5.0, DitherMode::Tpdf)
+            },
+            &x,
+            256,
+        );
+        for i in 0..x.len() {
+            assert_eq!(err[i], wet[i] - x[i]);
+        }
+        // Output gain is applied last.
+        let g = db_to_gain(-7.5);
+        let loud = render(
+            Settings {
+                output_db: -7.5,
+                ..settings(5.0, DitherMode::Tpdf)
+            },
+            &x,
+            256,
+        );
+        for i in 0..x.len() {
+            assert_eq!(loud[i], wet[i] * g);
+        }
+        // Bypass: bit-transparent.
+        assert_eq!(
+            render(
+                Settings {
+                    bypass: true,
+                    ..settings(2.0, DitherMode::Tpdf)
+                },
+                &x,
+                256
+            ),
+            x
+        );
+    }
+
+    #[test]
+    fn bypass_crossfades_instead_of_clicking() {
+        let x = sine(997.0, SR as f64, 0.9, 4800);
+        let s = settings(2.0, DitherMode::Off);
+        let mut e = Engine::new(1, SR, s, DEFAULT_SEED);
+        let mut y = x.clone();
+        let (a, b) = y.split_at_mut(1000);
+        e.process(&mut [a]);
+        e.set_settings(Settings { bypass: true, ..s });
+        e.process(&mut [b]);
+        // Over the 10 ms (480 samples) ramp the output moves from the crushed to the dry signal.
+        let crushed = render(s, &x, 4800);
+        for i in 1000..1480 {
+            let t = (i - 1000 + 1) as f32 / 480.0;
+            let expect = crushed[i] * (1.0 - t) + x[i] * t;
+            assert!((y[i] - expect).abs() < 1e-3, "{i}: {} vs {expect}", y[i]);
+        }
+        assert_eq!(y[1480..], x[1480..]);
+    }
+
+    #[test]
+    fn bit_depth_automation_ramps_over_10_ms() {
+        // From 16 to 4 bits: the local error power climbs over 480 samples, not at once.
+        let x = sine(997.0, SR as f64, 0.9, 4800);
+        let s = settings(16.0, DitherMode::Off);
+        let mut e = Engine::new(1, SR, s, DEFAULT_SEED);
+        let mut y = x.clone();
+        let (a, b) = y.split_at_mut(1200);
+        e.process(&mut [a]);
+        e.set_settings(settings(4.0, DitherMode::Off));
+        e.process(&mut [b]);
+        let window_db = |from: usize| db(error_power(&x[from..from + 48], &y[from..from + 48]));
+        let before = window_db(1100);
+        let early = window_db(1200 + 48);
+        let late = window_db(1200 + 380);
+        let after = window_db(2000);
+        assert!(
+            before < early && early < late && late < after + 1.0,
+            "{before} {early} {late} {after}"
+        );
+        // 12 bits of change is 72 dB; the first 1 ms of ramp covers only a tenth of it.
+        assert!(after - early > 30.0, "{early} -> {after}");
+        // Settled: exactly the 4-bit grid.
+        for &v in &y[1680..] {
+            assert_eq!((v * 8.0).fract(), 0.0);
+        }
+    }
+
+    #[test]
+    fn output_stays_finite_and_bounded_at_every_extreme() {
+        let mut x = sine(997.0, SR as f64, 1.0, 2048);
+        x[5] = f32::MAX;
+        x[6] = -f32::MAX;
+        x[7] = f32::MIN_POSITIVE / 2.0; // denormal
+        x[8] = 1e30;
+        for bits in [-5.0, 0.0, 1.0, 24.0, 99.0, f32::NAN] {
+            for dither in [
+                DitherMode::Off,
+                DitherMode::Rpdf,
+                DitherMode::Tpdf,
+                DitherMode::HighPassTpdf,
+            ] {
+                for quantizer in [QuantizerMode::MidTread, QuantizerMode::MidRise] {
+                    for (mix, output_db) in
+                        [(-1.0, -99.0), (0.0, 24.0), (1.0, 24.0), (2.0, f32::NAN)]
+                    {
+                        for listen in [Listen::Output, Listen::Error] {
+                            let s = Settings {
+                                bits,
+                                dither,
+                                quantizer,
+                                mix,
+                                output_db,
+                                listen,
+                                bypass: false,
+                            };
+                            let y = render(s, &x, 100);
+                            let bound = (MAX_INPUT + 1.0) * db_to_gain(MAX_OUTPUT_DB);
+                            assert!(y.iter().all(|v| v.is_finite() && v.abs() <= bound), "{s:?}");
+                            if mix >= 1.0 && listen == Listen::Output {
+                                // Fully wet: never beyond full scale times the gain.
+                                let g = db_to_gain(s.sanitized().output_db);
+                                assert!(y.iter().all(|v| v.abs() <= g), "{s:?}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

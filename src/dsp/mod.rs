@@ -1,0 +1,19 @@
+//! Stairstep's DSP core.
+//!
+//! Nothing here knows about nice-plug or any plugin format: the plugin, the tests and (later)
+//! the command-line renderer drive the same [`engine::Engine`]. Every part is a small
+//! per-channel struct with `reset()` that processes a slice at a time, and nothing allocates
+//! after construction.
+
+pub mod dither;
+pub mod engine;
+pub mod quantizer;
+pub mod rng;
+pub mod smoother;
+
+#[cfg(test)]
+pub(crate) mod test_util;
+
+pub use dither::DitherMode;
+pub use engine::{Engine, Listen, Settings};
+pub use quantizer::QuantizerMode;

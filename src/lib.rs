@@ -1,0 +1,121 @@
+//! Stairstep: a real-time bitcrusher for VST3 and CLAP hosts.
+//!
+//! The DSP lives in [`dsp`] and knows nothing about plugin formats; this file adapts it to
+//! nice-plug: it reads the parameters at every (sub)block boundary and hands the host's
+//! buffers to the engine in place.
+
+use nice_plug::prelude::*;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+pub mod dsp;
+pub mod params;
+
+use dsp::engine::{DEFAULT_SEED, Engine};
+pub use params::StairstepParams;
+
+/// The plugin instance.
+pub struct Stairstep {
+    /// Parameters shared with the host and the editor.
+    params: Arc<StairstepParams>,
+    /// The DSP chain, rebuilt in `activate()` for the host's channel count and sample rate.
+    engine: Engine,
+}
+
+impl Default for Stairstep {
+    fn default() -> Self {
+        let params = Arc::new(StairstepParams::default());
+        let engine = Engine::new(2, 48000.0, params.settings(), DEFAULT_SEED);
+        Self { params, engine }
+    }
+}
+
+impl Plugin for Stairstep {
+    const NAME: &'static str = "Stairstep";
+    const VENDOR: &'static str = env!("CARGO_PKG_AUTHORS");
+    const URL: &'static str = env!("CARGO_PKG_HOMEPAGE");
+    const EMAIL: &'static str = "info@stairstep.audio";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(2),
+            main_output_channels: NonZeroU32::new(2),
+            ..AudioIOLayout::const_default()
+        },
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(1),
+            main_output_channels: NonZeroU32::new(1),
+            ..AudioIOLayout::const_default()
+        },
+    ];
+
+    // Parameter changes split the host's buffer, so automation lands on its exact sample and
+    // the output does not depend on the host's block size.
+    const SAMPLE_ACCURATE_AUTOMATION: bool = true;
+
+    type Editor = ();
+    type SysExMessage = ();
+    type BackgroundTask = ();
+
+    fn params(&self) -> Arc<dyn Params> {
+        self.params.clone()
+    }
+
+    fn activate(
+        &mut self,
+        audio_io_layout: &AudioIOLayout,
+        buffer_config: &BufferConfig,
+        _context: &mut impl ActivateContext<Self>,
+    ) -> bool {
+        let channels = audio_io_layout
+            .main_output_channels
+            .map_or(0, NonZeroU32::get) as usize;
+        // NOTE: All allocation happens here, never in `process()`.
+        self.engine = Engine::new(
+            channels,
+            buffer_config.sample_rate,
+            self.params.settings(),
+            DEFAULT_SEED,
+        );
+        true
+    }
+
+    fn reset(&mut self) {
+        self.engine.set_settings(self.params.settings());
+        self.engine.reset();
+    }
+
+    fn process(
+        &mut self,
+        buffer: &mut Buffer,
+        _aux: &mut AuxiliaryBuffers,
+        _context: &mut impl ProcessContext<Self>,
+    ) -> ProcessStatus {
+        self.engine.set_settings(self.params.settings());
+        self.engine.process(buffer.as_slice());
+        ProcessStatus::Normal
+    }
+}
+
+impl ClapPlugin for Stairstep {
+    const CLAP_ID: &'static str = "audio.stairstep.stairstep";
+    const CLAP_DESCRIPTION: Option<&'static str> = Some(env!("CARGO_PKG_DESCRIPTION"));
+    const CLAP_MANUAL_URL: Option<&'static str> = Some(Self::URL);
+    const CLAP_SUPPORT_URL: Option<&'static str> = None;
+    const CLAP_FEATURES: &'static [ClapFeature] = &[
+        ClapFeature::AudioEffect,
+        ClapFeature::Distortion,
+        ClapFeature::Stereo,
+        ClapFeature::Mono,
+    ];
+}
+
+impl Vst3Plugin for Stairstep {
+    const VST3_CLASS_ID: [u8; 16] = *b"StairstepCrush01";
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] =
+        &[Vst3SubCategory::Fx, Vst3SubCategory::Distortion];
+}
+
+nice_export_clap!(Stairstep);
+nice_export_vst3!(Stairstep);
