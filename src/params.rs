@@ -107,13 +107,10 @@ pub struct StairstepParams {
     pub bypass: BoolParam,
 }
 
-/// Format a bit depth: two decimals below 10 bits, one above ("7.25 bits", "16.0 bits").
+/// Format a bit depth with two decimals ("7.25", "16.00"): hosts that infer a parameter's
+/// steps from its text (pedalboard, some generic UIs) then offer 0.01-bit resolution.
 fn format_bits(v: f32) -> String {
-    if v < 10.0 {
-        format!("{v:.2}")
-    } else {
-        format!("{v:.1}")
-    }
+    format!("{v:.2}")
 }
 
 /// Parse "6", "6 bits", "12.5bit".
@@ -236,6 +233,6 @@ mod tests {
         assert_eq!(parse_with_unit("-3 dB", "dB"), Some(-3.0));
         assert_eq!(parse_with_unit("50%", "%"), Some(50.0));
         assert_eq!(format_bits(7.25), "7.25");
-        assert_eq!(format_bits(16.0), "16.0");
+        assert_eq!(format_bits(16.0), "16.00");
     }
 }

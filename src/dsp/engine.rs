@@ -82,13 +82,32 @@ fn clamp_or(v: f32, lo: f32, hi: f32, fallback: f32) -> f32 {
     }
 }
 
+/// Bit depths closer than this to a whole number are taken as that whole number.
+///
+/// NOTE: Hosts pass parameters as normalized f32 (or coarser) values, so "8 bits" often
+///       arrives as 7.9999995 or 8.001, which would put the grid a hair off 2^-7. Half of the
+///       displayed resolution (0.01 bit) means: when the display shows a whole number, the
+///       quantizer uses exactly that many bits.
+pub const BITS_SNAP: f32 = 0.005;
+
+/// `bits`, snapped to the nearest whole number when within [`BITS_SNAP`] of it.
+pub fn snap_bits(bits: f32) -> f32 {
+    let whole = bits.round();
+    if (bits - whole).abs() < BITS_SNAP {
+        whole
+    } else {
+        bits
+    }
+}
+
 impl Settings {
     /// The same settings with every continuous value inside its range (NaN falls back to the
-    /// default). Whatever a host, a file or a command line sends, the engine runs on this.
+    /// default) and near-whole bit depths made whole. Whatever a host, a file or a command line
+    /// sends, the engine runs on this.
     pub fn sanitized(self) -> Self {
         let d = Self::default();
         Self {
-            bits: clamp_or(self.bits, MIN_BITS, MAX_BITS, d.bits),
+            bits: snap_bits(clamp_or(self.bits, MIN_BITS, MAX_BITS, d.bits)),
             mix: clamp_or(self.mix, 0.0, 1.0, d.mix),
             output_db: clamp_or(self.output_db, MIN_OUTPUT_DB, MAX_OUTPUT_DB, d.output_db),
             ..self
@@ -153,6 +172,10 @@ pub struct Engine {
     controls: Box<Controls>,
     /// Per-channel scratch of the current chunk.
     scratch: Box<Scratch>,
+    /// True from construction or reset until the first sample is processed. Settings taken
+    /// then apply at once: ramps exist to keep already-played audio continuous, and there is
+    /// none yet (so a render right after reset does not depend on earlier settings).
+    fresh: bool,
 }
 
 impl Engine {
@@ -187,6 +210,7 @@ impl Engine {
                 dither: [0.0; CHUNK],
                 wet: [0.0; CHUNK],
             }),
+            fresh: true,
         }
     }
 
@@ -204,6 +228,10 @@ impl Engine {
     pub fn set_settings(&mut self, settings: Settings) {
         let s = settings.sanitized();
         self.settings = s;
+        if self.fresh {
+            self.reset_ramps();
+            return;
+        }
         self.bits.set_target(s.bits);
         self.mix.set_target(s.mix);
         self.gain.set_target(db_to_gain(s.output_db));
@@ -213,14 +241,20 @@ impl Engine {
     /// Forget the past: ramps jump to the current settings and dither restarts its stream, so
     /// the same input then gives bit-identical output.
     pub fn reset(&mut self) {
+        self.reset_ramps();
+        for d in &mut self.dithers {
+            d.reset();
+        }
+        self.fresh = true;
+    }
+
+    /// Jump every ramp to the current settings.
+    fn reset_ramps(&mut self) {
         let s = self.settings;
         self.bits.reset(s.bits);
         self.mix.reset(s.mix);
         self.gain.reset(db_to_gain(s.output_db));
         self.bypass.reset(if s.bypass { 1.0 } else { 0.0 });
-        for d in &mut self.dithers {
-            d.reset();
-        }
     }
 
     /// Process channels in place. Extra channels beyond [`Engine::channels`] are only sanitized.
@@ -228,6 +262,9 @@ impl Engine {
     pub fn process(&mut self, channels: &mut [&mut [f32]]) {
         let len = channels.first().map_or(0, |c| c.len());
         debug_assert!(channels.iter().all(|c| c.len() == len));
+        if len > 0 {
+            self.fresh = false;
+        }
         let mut start = 0;
         while start < len {
             let n = CHUNK.min(len - start);
@@ -584,6 +621,72 @@ mod tests {
                 "block size {block} differs"
             );
         }
+    }
+
+    #[test]
+    fn settings_right_after_reset_apply_at_once_later_ones_ramp() {
+        let x = sine(997.0, SR as f64, 0.9, 2000);
+        let mut e = Engine::new(1, SR, settings(16.0, DitherMode::Off), DEFAULT_SEED);
+        let mut warm = x.clone();
+        e.process(&mut [&mut warm]);
+        e.reset();
+        e.set_settings(settings(4.0, DitherMode::Off));
+        let mut y = x.clone();
+        e.process(&mut [&mut y]);
+        // Identical to a fresh engine built at 4 bits: no ramp from the old 16 bits.
+        assert_eq!(y, render(settings(4.0, DitherMode::Off), &x, 2000));
+        // After audio has flowed, a change ramps.
+        e.set_settings(settings(16.0, DitherMode::Off));
+        let mut z = x.clone();
+        e.process(&mut [&mut z]);
+        assert!(z[..400].iter().any(|&v| (v * 8.0).fract() != 0.0));
+        assert!(error_power(&x[..48], &z[..48]) > 10.0 * error_power(&x[1000..], &z[1000..]));
+    }
+
+    #[test]
+    fn near_whole_bit_depths_from_hosts_are_whole() {
+        // What a host's normalized f32 round trip makes of 3, 8 and 16 bits.
+        for bits in [3.0f32, 8.0, 16.0] {
+            let normalized = (bits - 1.0) / 23.0;
+            let back = 1.0 + normalized * 23.0;
+            assert_eq!(
+                Settings {
+                    bits: back,
+                    ..Settings::default()
+                }
+                .sanitized()
+                .bits,
+                bits
+            );
+            assert_eq!(
+                Settings {
+                    bits: bits + 0.001,
+                    ..Settings::default()
+                }
+                .sanitized()
+                .bits,
+                bits
+            );
+        }
+        // Real fractions stay fractional.
+        assert_eq!(
+            Settings {
+                bits: 7.99,
+                ..Settings::default()
+            }
+            .sanitized()
+            .bits,
+            7.99
+        );
+        assert_eq!(
+            Settings {
+                bits: 4.5,
+                ..Settings::default()
+            }
+            .sanitized()
+            .bits,
+            4.5
+        );
     }
 
     #[test]

@@ -1,0 +1,141 @@
+"""The VST3 bundle in pedalboard (JUCE's VST3 hosting), as a Python user would load it."""
+
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pedalboard
+import pytest
+
+from conftest import SR, bundle, sine, snr_db, theory_db
+
+
+@pytest.fixture
+def plugin():
+    return pedalboard.load_plugin(str(bundle()))
+
+
+def test_parameters_are_the_documented_contract(plugin):
+    params = plugin.parameters
+    assert list(params) == ["bit_depth_bits", "dither", "quantizer", "mix", "output_db", "listen", "bypass"]
+    names = [p.name for p in params.values()]
+    assert names == ["Bit Depth", "Dither", "Quantizer", "Mix", "Output", "Listen", "Bypass"]
+    bits = params["bit_depth_bits"]
+    assert bits.label == " bits"
+    assert (bits.range[0], bits.range[1]) == (1.0, 24.0)
+    assert plugin.bit_depth_bits == pytest.approx(8.0)
+    assert params["dither"].valid_values == ["Off", "RPDF", "TPDF", "High-pass TPDF"]
+    assert params["quantizer"].valid_values == ["Mid-tread", "Mid-rise"]
+    assert params["listen"].valid_values == ["Output", "Error"]
+    assert (params["mix"].range[0], params["mix"].range[1]) == (0.0, 100.0)
+    assert (params["output_db"].range[0], params["output_db"].range[1]) == (-24.0, 24.0)
+    assert plugin.dither == "Off" and plugin.quantizer == "Mid-tread" and plugin.listen == "Output"
+    assert plugin.mix == pytest.approx(100.0) and plugin.output_db == pytest.approx(0.0)
+    assert not plugin.bypass
+
+
+def set_bits(plugin, bits):
+    # NOTE: Setting `plugin.bit_depth_bits` makes pedalboard search for the value through the
+    #       parameter's text and lands up to 0.02 bit off; the normalized value is exact.
+    plugin.parameters["bit_depth_bits"].raw_value = (bits - 1) / 23
+    assert plugin.bit_depth_bits == pytest.approx(bits, abs=0.005)
+
+
+@pytest.mark.parametrize("bits", [8, 12, 16, 20])
+def test_undithered_snr_follows_6_02n_plus_1_76(plugin, bits):
+    set_bits(plugin, bits)
+    amp = 0.9
+    x = sine(997, amp, SR)
+    y = plugin.process(x, sample_rate=SR, buffer_size=512, reset=True)
+    for ch in range(2):
+        assert snr_db(x[ch], y[ch]) == pytest.approx(theory_db(bits, amp), abs=0.3)
+        # On the grid: every sample is an integer number of steps.
+        k = y[ch].astype(np.float64) * 2 ** (bits - 1)
+        assert np.all(k == np.round(k))
+
+
+@pytest.mark.parametrize("bits", [8, 12, 16])
+def test_tpdf_snr_follows_6_02n_minus_3_01(plugin, bits):
+    set_bits(plugin, bits)
+    plugin.dither = "TPDF"
+    amp = 0.9
+    x = sine(997, amp, 2 * SR)
+    y = plugin.process(x, sample_rate=SR, buffer_size=512, reset=True)
+    for ch in range(2):
+        assert snr_db(x[ch], y[ch]) == pytest.approx(theory_db(bits, amp, 4.7712), abs=0.5)
+
+
+def test_mono_layout(plugin):
+    set_bits(plugin, 6)
+    x = sine(997, 0.8, 4800, channels=1)
+    y = plugin.process(x, sample_rate=44100, buffer_size=256, reset=True)
+    assert y.shape == x.shape
+    k = y[0].astype(np.float64) * 32
+    assert np.all(k == np.round(k))
+    assert snr_db(x[0], y[0]) == pytest.approx(theory_db(6, 0.8), abs=1.0)
+
+
+def test_output_does_not_depend_on_buffer_size_and_reset_reproduces_it(plugin):
+    set_bits(plugin, 5.5)
+    plugin.dither = "High-pass TPDF"
+    plugin.mix = 70.0
+    x = sine(441, 0.7, 30000)
+    ref = plugin.process(x, sample_rate=SR, buffer_size=4096, reset=True)
+    for block in (32, 64, 512, 1000):
+        y = plugin.process(x, sample_rate=SR, buffer_size=block, reset=True)
+        assert np.array_equal(y, ref), f"buffer size {block}"
+
+
+def test_bypass_is_bit_transparent(plugin):
+    set_bits(plugin, 2)
+    plugin.dither = "TPDF"
+    plugin.bypass = True
+    x = sine(997, 0.9, 9600)
+    y = plugin.process(x, sample_rate=SR, buffer_size=512, reset=True)
+    assert np.array_equal(x, y)
+
+
+def test_error_listen_is_exactly_wet_minus_dry(plugin):
+    set_bits(plugin, 4)
+    x = sine(997, 0.9, 9600)
+    wet = plugin.process(x, sample_rate=SR, buffer_size=512, reset=True)
+    plugin.listen = "Error"
+    err = plugin.process(x, sample_rate=SR, buffer_size=512, reset=True)
+    assert np.array_equal(err, wet - x)
+
+
+def test_silence_stays_silent_and_nan_never_gets_out(plugin):
+    for q in ("Mid-tread", "Mid-rise"):
+        plugin.quantizer = q
+        set_bits(plugin, 3)
+        y = plugin.process(np.zeros((2, 4800), np.float32), sample_rate=SR, buffer_size=512, reset=True)
+        assert np.all(y == 0.0), q
+    x = sine(997, 0.5, 4800)
+    x[:, 100] = np.nan
+    x[1, 200] = np.inf
+    y = plugin.process(x, sample_rate=SR, buffer_size=512, reset=True)
+    assert np.all(np.isfinite(y))
+    # Recovered: the sample after the bad one is crushed as usual.
+    assert abs(y[0, 101] - x[0, 101]) <= 2 ** -3
+
+
+def test_debug_bundle_processes_without_allocating():
+    """The debug build aborts the process on any allocation in process(): run it apart."""
+    path = bundle(debug=True)
+    script = textwrap.dedent(f"""
+        import numpy as np, pedalboard
+        p = pedalboard.load_plugin({str(path)!r})
+        x = (0.8 * np.sin(np.arange(48000) * 0.13)).astype(np.float32)[None].repeat(2, 0)
+        for dither in ["Off", "RPDF", "TPDF", "High-pass TPDF"]:
+            for bits in [1.0, 4.5, 16.0, 24.0]:
+                p.dither = dither
+                p.bit_depth_bits = bits
+                p.listen = "Error" if bits > 10 else "Output"
+                for block in [1, 64, 4096]:
+                    y = p.process(x[:, :8192], sample_rate=48000, buffer_size=block, reset=False)
+                    assert np.all(np.isfinite(y))
+        print("ok")
+    """)
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0 and "ok" in r.stdout, r.stderr[-3000:]
