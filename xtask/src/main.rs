@@ -1,3 +1,171 @@
+//! `cargo xtask`: nice-plug's bundler, plus `install`.
+//!
+//! - `cargo xtask bundle stairstep --release` builds `target/bundled/Stairstep.{vst3,clap}`.
+//! - `cargo xtask install [--vst3-dir DIR] [--clap-dir DIR]` copies those bundles into the
+//!   user's plugin folders and prints what it copied where.
+
+use std::path::{Path, PathBuf};
+
+/// The operating systems whose plugin folders we know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Os {
+    Linux,
+    MacOs,
+    Windows,
+}
+
+impl Os {
+    fn current() -> Self {
+        if cfg!(target_os = "macos") {
+            Os::MacOs
+        } else if cfg!(target_os = "windows") {
+            Os::Windows
+        } else {
+            Os::Linux
+        }
+    }
+}
+
+/// Per-user plugin folders (VST3, CLAP), from the formats' documented locations:
+/// Steinberg's "VST 3 locations" page and the CLAP `entry.h` search paths.
+fn plugin_dirs(os: Os, env: &dyn Fn(&str) -> Option<String>) -> Result<(PathBuf, PathBuf), String> {
+    match os {
+        Os::Linux | Os::MacOs => {
+            let home = env("HOME").ok_or("HOME is not set: pass --vst3-dir and --clap-dir")?;
+            let home = PathBuf::from(home);
+            Ok(if os == Os::Linux {
+                (home.join(".vst3"), home.join(".clap"))
+            } else {
+                let base = home.join("Library").join("Audio").join("Plug-Ins");
+                (base.join("VST3"), base.join("CLAP"))
+            })
+        }
+        Os::Windows => {
+            let local = env("LOCALAPPDATA").ok_or("LOCALAPPDATA is not set: pass --vst3-dir and --clap-dir")?;
+            let base = PathBuf::from(local).join("Programs").join("Common");
+            Ok((base.join("VST3"), base.join("CLAP")))
+        }
+    }
+}
+
+/// Copy a file or a folder tree to `to`, replacing what was there.
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    if to.is_dir() {
+        std::fs::remove_dir_all(to)?;
+    } else if to.exists() {
+        std::fs::remove_file(to)?;
+    }
+    if from.is_dir() {
+        std::fs::create_dir_all(to)?;
+        for entry in std::fs::read_dir(from)? {
+            let entry = entry?;
+            copy_tree(&entry.path(), &to.join(entry.file_name()))?;
+        }
+        Ok(())
+    } else {
+        std::fs::copy(from, to).map(|_| ())
+    }
+}
+
+fn install(args: &[String]) -> Result<(), String> {
+    let mut vst3_dir = None;
+    let mut clap_dir = None;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--vst3-dir" => vst3_dir = it.next().map(PathBuf::from),
+            "--clap-dir" => clap_dir = it.next().map(PathBuf::from),
+            other => return Err(format!("install: unknown argument '{other}' (takes --vst3-dir DIR, --clap-dir DIR)")),
+        }
+    }
+    let (default_vst3, default_clap) = match (&vst3_dir, &clap_dir) {
+        (Some(v), Some(c)) => (v.clone(), c.clone()),
+        _ => plugin_dirs(Os::current(), &|k| std::env::var(k).ok())?,
+    };
+    let vst3_dir = vst3_dir.unwrap_or(default_vst3);
+    let clap_dir = clap_dir.unwrap_or(default_clap);
+
+    nice_plug_xtask::chdir_workspace_root().map_err(|e| e.to_string())?;
+    let bundled = Path::new("target").join("bundled");
+    let pairs = [
+        (bundled.join("Stairstep.vst3"), vst3_dir.join("Stairstep.vst3")),
+        (bundled.join("Stairstep.clap"), clap_dir.join("Stairstep.clap")),
+    ];
+    for (from, _) in &pairs {
+        if !from.exists() {
+            return Err(format!(
+                "{} not found: build it first with `cargo xtask bundle stairstep --release`",
+                from.display()
+            ));
+        }
+    }
+    for (from, to) in &pairs {
+        let parent = to.parent().expect("destination has a folder");
+        std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        copy_tree(from, to).map_err(|e| format!("cannot copy {} to {}: {e}", from.display(), to.display()))?;
+        println!("installed {} -> {}", from.display(), to.display());
+    }
+    Ok(())
+}
+
 fn main() -> nice_plug_xtask::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("install") {
+        if let Err(e) = install(&args[1..]) {
+            eprintln!("error: {e}");
+            std::process::exit(2);
+        }
+        return Ok(());
+    }
     nice_plug_xtask::main()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+    }
+
+    #[test]
+    fn linux_uses_dot_folders_in_home() {
+        let (v, c) = plugin_dirs(Os::Linux, &env_of(&[("HOME", "/home/ann")])).unwrap();
+        assert_eq!(v, PathBuf::from("/home/ann/.vst3"));
+        assert_eq!(c, PathBuf::from("/home/ann/.clap"));
+    }
+
+    #[test]
+    fn macos_uses_library_audio_plug_ins() {
+        let (v, c) = plugin_dirs(Os::MacOs, &env_of(&[("HOME", "/Users/ann")])).unwrap();
+        assert_eq!(v, PathBuf::from("/Users/ann/Library/Audio/Plug-Ins/VST3"));
+        assert_eq!(c, PathBuf::from("/Users/ann/Library/Audio/Plug-Ins/CLAP"));
+    }
+
+    #[test]
+    fn windows_uses_per_user_common_programs() {
+        let (v, c) = plugin_dirs(Os::Windows, &env_of(&[("LOCALAPPDATA", "C:/Users/ann/AppData/Local")])).unwrap();
+        assert_eq!(v, PathBuf::from("C:/Users/ann/AppData/Local").join("Programs").join("Common").join("VST3"));
+        assert_eq!(c, PathBuf::from("C:/Users/ann/AppData/Local").join("Programs").join("Common").join("CLAP"));
+    }
+
+    #[test]
+    fn missing_environment_is_a_clear_error() {
+        assert!(plugin_dirs(Os::Linux, &env_of(&[])).unwrap_err().contains("HOME"));
+        assert!(plugin_dirs(Os::Windows, &env_of(&[])).unwrap_err().contains("LOCALAPPDATA"));
+    }
+
+    #[test]
+    fn copy_tree_replaces_old_bundles() {
+        let dir = std::env::temp_dir().join(format!("stairstep-xtask-{}", std::process::id()));
+        let src = dir.join("src.vst3");
+        std::fs::create_dir_all(src.join("Contents/x86_64-linux")).unwrap();
+        std::fs::write(src.join("Contents/x86_64-linux/Stairstep.so"), b"new").unwrap();
+        let dst = dir.join("dst.vst3");
+        std::fs::create_dir_all(dst.join("stale")).unwrap();
+        copy_tree(&src, &dst).unwrap();
+        assert_eq!(std::fs::read(dst.join("Contents/x86_64-linux/Stairstep.so")).unwrap(), b"new");
+        assert!(!dst.join("stale").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
