@@ -41,7 +41,8 @@ fn plugin_dirs(os: Os, env: &dyn Fn(&str) -> Option<String>) -> Result<(PathBuf,
             })
         }
         Os::Windows => {
-            let local = env("LOCALAPPDATA").ok_or("LOCALAPPDATA is not set: pass --vst3-dir and --clap-dir")?;
+            let local = env("LOCALAPPDATA")
+                .ok_or("LOCALAPPDATA is not set: pass --vst3-dir and --clap-dir")?;
             let base = PathBuf::from(local).join("Programs").join("Common");
             Ok((base.join("VST3"), base.join("CLAP")))
         }
@@ -75,7 +76,11 @@ fn install(args: &[String]) -> Result<(), String> {
         match arg.as_str() {
             "--vst3-dir" => vst3_dir = it.next().map(PathBuf::from),
             "--clap-dir" => clap_dir = it.next().map(PathBuf::from),
-            other => return Err(format!("install: unknown argument '{other}' (takes --vst3-dir DIR, --clap-dir DIR)")),
+            other => {
+                return Err(format!(
+                    "install: unknown argument '{other}' (takes --vst3-dir DIR, --clap-dir DIR)"
+                ));
+            }
         }
     }
     let (default_vst3, default_clap) = match (&vst3_dir, &clap_dir) {
@@ -88,8 +93,14 @@ fn install(args: &[String]) -> Result<(), String> {
     nice_plug_xtask::chdir_workspace_root().map_err(|e| e.to_string())?;
     let bundled = Path::new("target").join("bundled");
     let pairs = [
-        (bundled.join("Stairstep.vst3"), vst3_dir.join("Stairstep.vst3")),
-        (bundled.join("Stairstep.clap"), clap_dir.join("Stairstep.clap")),
+        (
+            bundled.join("Stairstep.vst3"),
+            vst3_dir.join("Stairstep.vst3"),
+        ),
+        (
+            bundled.join("Stairstep.clap"),
+            clap_dir.join("Stairstep.clap"),
+        ),
     ];
     for (from, _) in &pairs {
         if !from.exists() {
@@ -101,8 +112,10 @@ fn install(args: &[String]) -> Result<(), String> {
     }
     for (from, to) in &pairs {
         let parent = to.parent().expect("destination has a folder");
-        std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-        copy_tree(from, to).map_err(|e| format!("cannot copy {} to {}: {e}", from.display(), to.display()))?;
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        copy_tree(from, to)
+            .map_err(|e| format!("cannot copy {} to {}: {e}", from.display(), to.display()))?;
         println!("installed {} -> {}", from.display(), to.display());
     }
     Ok(())
@@ -125,7 +138,12 @@ mod tests {
     use super::*;
 
     fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
     }
 
     #[test]
@@ -144,15 +162,39 @@ mod tests {
 
     #[test]
     fn windows_uses_per_user_common_programs() {
-        let (v, c) = plugin_dirs(Os::Windows, &env_of(&[("LOCALAPPDATA", "C:/Users/ann/AppData/Local")])).unwrap();
-        assert_eq!(v, PathBuf::from("C:/Users/ann/AppData/Local").join("Programs").join("Common").join("VST3"));
-        assert_eq!(c, PathBuf::from("C:/Users/ann/AppData/Local").join("Programs").join("Common").join("CLAP"));
+        let (v, c) = plugin_dirs(
+            Os::Windows,
+            &env_of(&[("LOCALAPPDATA", "C:/Users/ann/AppData/Local")]),
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            PathBuf::from("C:/Users/ann/AppData/Local")
+                .join("Programs")
+                .join("Common")
+                .join("VST3")
+        );
+        assert_eq!(
+            c,
+            PathBuf::from("C:/Users/ann/AppData/Local")
+                .join("Programs")
+                .join("Common")
+                .join("CLAP")
+        );
     }
 
     #[test]
     fn missing_environment_is_a_clear_error() {
-        assert!(plugin_dirs(Os::Linux, &env_of(&[])).unwrap_err().contains("HOME"));
-        assert!(plugin_dirs(Os::Windows, &env_of(&[])).unwrap_err().contains("LOCALAPPDATA"));
+        assert!(
+            plugin_dirs(Os::Linux, &env_of(&[]))
+                .unwrap_err()
+                .contains("HOME")
+        );
+        assert!(
+            plugin_dirs(Os::Windows, &env_of(&[]))
+                .unwrap_err()
+                .contains("LOCALAPPDATA")
+        );
     }
 
     #[test]
@@ -164,7 +206,10 @@ mod tests {
         let dst = dir.join("dst.vst3");
         std::fs::create_dir_all(dst.join("stale")).unwrap();
         copy_tree(&src, &dst).unwrap();
-        assert_eq!(std::fs::read(dst.join("Contents/x86_64-linux/Stairstep.so")).unwrap(), b"new");
+        assert_eq!(
+            std::fs::read(dst.join("Contents/x86_64-linux/Stairstep.so")).unwrap(),
+            b"new"
+        );
         assert!(!dst.join("stale").exists());
         std::fs::remove_dir_all(&dir).unwrap();
     }
