@@ -8,39 +8,42 @@ use std::path::{Path, PathBuf};
 
 /// The operating systems whose plugin folders we know.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Os {
+enum Platform {
     Linux,
-    MacOs,
+    Mac,
     Windows,
 }
 
-impl Os {
+impl Platform {
     fn current() -> Self {
         if cfg!(target_os = "macos") {
-            Os::MacOs
+            Platform::Mac
         } else if cfg!(target_os = "windows") {
-            Os::Windows
+            Platform::Windows
         } else {
-            Os::Linux
+            Platform::Linux
         }
     }
 }
 
 /// Per-user plugin folders (VST3, CLAP), from the formats' documented locations:
 /// Steinberg's "VST 3 locations" page and the CLAP `entry.h` search paths.
-fn plugin_dirs(os: Os, env: &dyn Fn(&str) -> Option<String>) -> Result<(PathBuf, PathBuf), String> {
+fn plugin_dirs(
+    os: Platform,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(PathBuf, PathBuf), String> {
     match os {
-        Os::Linux | Os::MacOs => {
+        Platform::Linux | Platform::Mac => {
             let home = env("HOME").ok_or("HOME is not set: pass --vst3-dir and --clap-dir")?;
             let home = PathBuf::from(home);
-            Ok(if os == Os::Linux {
+            Ok(if os == Platform::Linux {
                 (home.join(".vst3"), home.join(".clap"))
             } else {
                 let base = home.join("Library").join("Audio").join("Plug-Ins");
                 (base.join("VST3"), base.join("CLAP"))
             })
         }
-        Os::Windows => {
+        Platform::Windows => {
             let local = env("LOCALAPPDATA")
                 .ok_or("LOCALAPPDATA is not set: pass --vst3-dir and --clap-dir")?;
             let base = PathBuf::from(local).join("Programs").join("Common");
@@ -85,7 +88,7 @@ fn install(args: &[String]) -> Result<(), String> {
     }
     let (default_vst3, default_clap) = match (&vst3_dir, &clap_dir) {
         (Some(v), Some(c)) => (v.clone(), c.clone()),
-        _ => plugin_dirs(Os::current(), &|k| std::env::var(k).ok())?,
+        _ => plugin_dirs(Platform::current(), &|k| std::env::var(k).ok())?,
     };
     let vst3_dir = vst3_dir.unwrap_or(default_vst3);
     let clap_dir = clap_dir.unwrap_or(default_clap);
@@ -148,14 +151,14 @@ mod tests {
 
     #[test]
     fn linux_uses_dot_folders_in_home() {
-        let (v, c) = plugin_dirs(Os::Linux, &env_of(&[("HOME", "/home/ann")])).unwrap();
+        let (v, c) = plugin_dirs(Platform::Linux, &env_of(&[("HOME", "/home/ann")])).unwrap();
         assert_eq!(v, PathBuf::from("/home/ann/.vst3"));
         assert_eq!(c, PathBuf::from("/home/ann/.clap"));
     }
 
     #[test]
     fn macos_uses_library_audio_plug_ins() {
-        let (v, c) = plugin_dirs(Os::MacOs, &env_of(&[("HOME", "/Users/ann")])).unwrap();
+        let (v, c) = plugin_dirs(Platform::Mac, &env_of(&[("HOME", "/Users/ann")])).unwrap();
         assert_eq!(v, PathBuf::from("/Users/ann/Library/Audio/Plug-Ins/VST3"));
         assert_eq!(c, PathBuf::from("/Users/ann/Library/Audio/Plug-Ins/CLAP"));
     }
@@ -163,7 +166,7 @@ mod tests {
     #[test]
     fn windows_uses_per_user_common_programs() {
         let (v, c) = plugin_dirs(
-            Os::Windows,
+            Platform::Windows,
             &env_of(&[("LOCALAPPDATA", "C:/Users/ann/AppData/Local")]),
         )
         .unwrap();
@@ -186,12 +189,12 @@ mod tests {
     #[test]
     fn missing_environment_is_a_clear_error() {
         assert!(
-            plugin_dirs(Os::Linux, &env_of(&[]))
+            plugin_dirs(Platform::Linux, &env_of(&[]))
                 .unwrap_err()
                 .contains("HOME")
         );
         assert!(
-            plugin_dirs(Os::Windows, &env_of(&[]))
+            plugin_dirs(Platform::Windows, &env_of(&[]))
                 .unwrap_err()
                 .contains("LOCALAPPDATA")
         );
