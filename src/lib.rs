@@ -6,11 +6,15 @@
 
 use nice_plug::prelude::*;
 use std::num::NonZeroU32;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
+pub mod analysis;
 pub mod dsp;
+pub mod editor;
 pub mod params;
 
+use analysis::{AnalysisReader, AnalysisWriter, analysis_channel};
 use dsp::engine::{DEFAULT_SEED, Engine};
 pub use params::StairstepParams;
 
@@ -20,13 +24,26 @@ pub struct Stairstep {
     params: Arc<StairstepParams>,
     /// The DSP chain, rebuilt in `activate()` for the host's channel count and sample rate.
     engine: Engine,
+    /// Audio-thread end of the editor's analysis data.
+    analysis: AnalysisWriter,
+    /// Editor end of the analysis data, handed to the editor.
+    reader: Arc<Mutex<AnalysisReader>>,
+    /// Number of open editor windows: analysis runs only while it is non-zero.
+    editor_open: Arc<AtomicUsize>,
 }
 
 impl Default for Stairstep {
     fn default() -> Self {
         let params = Arc::new(StairstepParams::default());
         let engine = Engine::new(2, 48000.0, params.settings(), DEFAULT_SEED);
-        Self { params, engine }
+        let (analysis, reader) = analysis_channel(48000.0);
+        Self {
+            params,
+            engine,
+            analysis,
+            reader: Arc::new(Mutex::new(reader)),
+            editor_open: Arc::new(AtomicUsize::new(0)),
+        }
     }
 }
 
@@ -54,12 +71,20 @@ impl Plugin for Stairstep {
     // the output does not depend on the host's block size.
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = ();
+    type Editor = editor::StairstepEditor;
     type SysExMessage = ();
     type BackgroundTask = ();
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
+    }
+
+    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        Some(editor::StairstepEditor::new(
+            self.params.clone(),
+            self.reader.clone(),
+            self.editor_open.clone(),
+        ))
     }
 
     fn activate(
@@ -93,7 +118,14 @@ impl Plugin for Stairstep {
         _context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         self.engine.set_settings(self.params.settings());
-        self.engine.process(buffer.as_slice());
+        // The editor's scope, spectrum and meters cost nothing while no window is open.
+        let tap: Option<&mut dyn dsp::engine::Tap> = if self.editor_open.load(Ordering::Relaxed) > 0
+        {
+            Some(&mut self.analysis)
+        } else {
+            None
+        };
+        self.engine.process_tapped(buffer.as_slice(), tap);
         ProcessStatus::Normal
     }
 }

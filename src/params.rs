@@ -2,7 +2,8 @@
 //! saved-state contract: never rename them.
 
 use nice_plug::prelude::*;
-use std::sync::Arc;
+use serde::{Deserialize, Serialize};
+use std::sync::{Arc, RwLock};
 
 use crate::dsp::{self, DitherMode, Listen, QuantizerMode};
 
@@ -81,9 +82,22 @@ impl From<ListenParam> for Listen {
     }
 }
 
+/// The editor window's size in logical pixels, saved with the plugin state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditorSize {
+    /// Width in logical pixels.
+    pub width: u32,
+    /// Height in logical pixels.
+    pub height: u32,
+}
+
 /// All of Stairstep's parameters.
 #[derive(Params)]
 pub struct StairstepParams {
+    /// The editor's size, persisted with the session (not a parameter).
+    #[persist = "editor-size"]
+    pub editor_size: Arc<RwLock<EditorSize>>,
+
     /// Bit depth, 1 to 24 bits, continuous.
     #[id = "bits"]
     pub bits: FloatParam,
@@ -133,6 +147,7 @@ fn parse_with_unit(s: &str, unit: &str) -> Option<f32> {
 impl Default for StairstepParams {
     fn default() -> Self {
         Self {
+            editor_size: Arc::new(RwLock::new(crate::editor::DEFAULT_SIZE)),
             // NOTE: No smoother here: the DSP core ramps every continuous value itself (see
             //       `dsp::smoother`) so the plugin and offline renders share one code path.
             bits: FloatParam::new(

@@ -124,6 +124,13 @@ pub fn db_to_gain(db: f32) -> f32 {
     }
 }
 
+/// Receives the first channel's signals, a chunk at a time (for meters and displays).
+pub trait Tap {
+    /// `dry`: sanitized input; `wet`: quantized signal; `out`: final output; `step`: Δ per
+    /// sample. All the same length, at most [`CHUNK`].
+    fn chunk(&mut self, dry: &[f32], wet: &[f32], out: &[f32], step: &[f32], settings: &Settings);
+}
+
 /// Per-sample control values for one chunk, shared by all channels.
 struct Controls {
     /// 1/Δ per sample.
@@ -260,6 +267,11 @@ impl Engine {
     /// Process channels in place. Extra channels beyond [`Engine::channels`] are only sanitized.
     /// All channels must have the same length.
     pub fn process(&mut self, channels: &mut [&mut [f32]]) {
+        self.process_tapped(channels, None);
+    }
+
+    /// [`Engine::process`], also handing the first channel's signals to `tap`.
+    pub fn process_tapped(&mut self, channels: &mut [&mut [f32]], mut tap: Option<&mut dyn Tap>) {
         let len = channels.first().map_or(0, |c| c.len());
         debug_assert!(channels.iter().all(|c| c.len() == len));
         if len > 0 {
@@ -275,17 +287,38 @@ impl Engine {
             for (ch, channel) in channels.iter_mut().enumerate() {
                 let block = &mut channel[start..start + n];
                 match self.dithers.get_mut(ch) {
-                    Some(dither) if !bypassed => process_chunk(
-                        &self.settings,
-                        dither,
-                        &self.controls,
-                        &mut self.scratch,
-                        block,
-                    ),
+                    Some(dither) if !bypassed => {
+                        process_chunk(
+                            &self.settings,
+                            dither,
+                            &self.controls,
+                            &mut self.scratch,
+                            block,
+                        );
+                        if let (0, Some(t)) = (ch, tap.as_deref_mut()) {
+                            let s = &self.scratch;
+                            t.chunk(
+                                &s.dry[..n],
+                                &s.wet[..n],
+                                block,
+                                &self.controls.step[..n],
+                                &self.settings,
+                            );
+                        }
+                    }
                     Some(dither) => {
                         // Keep the stream tied to the sample position while bypassed.
                         dither.fill(DitherMode::Off, &mut self.scratch.dither[..n]);
                         sanitize_in_place(block);
+                        if let (0, Some(t)) = (ch, tap.as_deref_mut()) {
+                            t.chunk(
+                                block,
+                                block,
+                                block,
+                                &self.controls.step[..n],
+                                &self.settings,
+                            );
+                        }
                     }
                     None => sanitize_in_place(block),
                 }
