@@ -7,6 +7,19 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# An X server for the editor tests (Xvfb; Mesa's llvmpipe renders the OpenGL editor).
+if [ -z "${DISPLAY:-}" ]; then
+    if ! command -v Xvfb > /dev/null; then
+        echo "Xvfb is missing: apt-get install xvfb imagemagick (see README)" >&2
+        exit 1
+    fi
+    Xvfb :98 -screen 0 1280x800x24 -nolisten tcp > /dev/null 2>&1 &
+    xvfb_pid=$!
+    trap 'kill $xvfb_pid 2> /dev/null || true' EXIT
+    export DISPLAY=:98
+    sleep 2
+fi
+
 step "rustfmt"
 cargo fmt --all --check
 
@@ -29,8 +42,33 @@ test -f "$scratch/vst3/Stairstep.vst3/Contents/x86_64-linux/Stairstep.so"
 test -f "$scratch/clap/Stairstep.clap"
 rm -rf "$scratch"
 
-step "cargo test (unit tests, CLAP host tests on both bundles)"
+step "cargo test (unit, editor UI, CLAP host and CLAP GUI tests on both bundles)"
 STAIRSTEP_REQUIRE_BUNDLES=1 cargo test --workspace
+
+step "standalone app (builds, starts with the dummy backend, opens its window)"
+cargo build --features standalone --bin stairstep-standalone
+target/debug/stairstep-standalone -b dummy > target/standalone.log 2>&1 &
+standalone_pid=$!
+sleep 8
+if ! kill -0 $standalone_pid 2> /dev/null; then
+    echo "the standalone app exited early:" >&2
+    cat target/standalone.log >&2
+    exit 1
+fi
+kill $standalone_pid
+wait $standalone_pid 2> /dev/null || true
+
+step "screenshot command"
+cargo xtask screenshot target/screenshot-check.png
+python3 - << 'PY'
+import struct
+with open("target/screenshot-check.png", "rb") as f:
+    head = f.read(24)
+assert head[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+w, h = struct.unpack(">II", head[16:24])
+assert (w, h) == (960, 620), (w, h)
+print(f"screenshot ok: {w}x{h}")
+PY
 
 step "Python virtualenv for the VST3 hosts"
 if [ ! -x .venv/bin/python ]; then

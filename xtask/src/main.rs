@@ -3,6 +3,9 @@
 //! - `cargo xtask bundle stairstep --release` builds `target/bundled/Stairstep.{vst3,clap}`.
 //! - `cargo xtask install [--vst3-dir DIR] [--clap-dir DIR]` copies those bundles into the
 //!   user's plugin folders and prints what it copied where.
+//! - `cargo xtask screenshot [OUT.png]` renders the real editor, with a 110 Hz sine crushed to
+//!   4 bits flowing through the real DSP, under Xvfb (apt: xvfb, imagemagick, and Mesa's GL
+//!   drivers, which Debian installs with them) and writes `docs/screenshot.png`.
 
 use std::path::{Path, PathBuf};
 
@@ -124,16 +127,96 @@ fn install(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// The window the preview opens, in pixels (the editor's default size).
+const PREVIEW_SIZE: (u32, u32) = (960, 620);
+
+/// Kills a child process when dropped.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn run(cmd: &mut std::process::Command) -> Result<(), String> {
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{cmd:?} failed: {status}"))
+    }
+}
+
+/// ImageMagick's `import`, preferring Debian's over stand-ins earlier on PATH.
+fn import_command() -> &'static str {
+    if Path::new("/usr/bin/import").exists() {
+        "/usr/bin/import"
+    } else {
+        "import"
+    }
+}
+
+fn screenshot(args: &[String]) -> Result<(), String> {
+    use std::process::Command;
+    use std::time::Duration;
+
+    nice_plug_xtask::chdir_workspace_root().map_err(|e| e.to_string())?;
+    let out = PathBuf::from(args.first().map_or("docs/screenshot.png", String::as_str));
+    run(Command::new("cargo").args(["build", "--release", "--bin", "stairstep-preview"]))?;
+
+    // Our own X server, so the capture does not depend on the desktop.
+    let display = ":97";
+    let _xvfb = Child(
+        Command::new("Xvfb")
+            .args([display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .spawn()
+            .map_err(|e| format!("cannot start Xvfb ({e}): apt-get install xvfb imagemagick"))?,
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    let _preview = Child(
+        Command::new("target/release/stairstep-preview")
+            .args(["--bits", "4", "--freq", "110", "--close-after", "30"])
+            .env("DISPLAY", display)
+            .spawn()
+            .map_err(|e| format!("cannot start the preview: {e}"))?,
+    );
+    // Let the audio thread fill the spectrum average (about 0.6 s) and the window settle.
+    std::thread::sleep(Duration::from_secs(5));
+    if let Some(dir) = out.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let (w, h) = PREVIEW_SIZE;
+    run(Command::new(import_command())
+        .args([
+            "-window",
+            "root",
+            "-crop",
+            &format!("{w}x{h}+0+0"),
+            "+repage",
+        ])
+        .arg(&out)
+        .env("DISPLAY", display))?;
+    println!("wrote {}", out.display());
+    Ok(())
+}
+
 fn main() -> nice_plug_xtask::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("install") {
-        if let Err(e) = install(&args[1..]) {
-            eprintln!("error: {e}");
-            std::process::exit(2);
-        }
-        return Ok(());
+    let result = match args.first().map(String::as_str) {
+        Some("install") => install(&args[1..]),
+        Some("screenshot") => screenshot(&args[1..]),
+        _ => return nice_plug_xtask::main(),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e}");
+        std::process::exit(2);
     }
-    nice_plug_xtask::main()
+    Ok(())
 }
 
 #[cfg(test)]
