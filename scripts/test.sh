@@ -70,11 +70,16 @@ assert (w, h) == (960, 620), (w, h)
 print(f"screenshot ok: {w}x{h}")
 PY
 
+step "command-line renderer: the README's example"
+cargo build --release --bin stairstep-render
+target/release/stairstep-render examples/loop.wav target/loop-crushed.wav --bits 6 --dither tpdf --force
+test -s target/loop-crushed.wav
+
 step "Python virtualenv for the VST3 hosts"
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
 .venv/bin/pip install --quiet --disable-pip-version-check -r tests/host/requirements.txt
 
-step "VST3 host tests (pedalboard, DawDreamer)"
+step "VST3 host tests (pedalboard, DawDreamer, renderer identity)"
 STAIRSTEP_REQUIRE_BUNDLES=1 .venv/bin/python -m pytest -v tests/host

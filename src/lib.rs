@@ -13,6 +13,8 @@ pub mod analysis;
 pub mod dsp;
 pub mod editor;
 pub mod params;
+pub mod preset;
+pub mod render;
 
 use analysis::{AnalysisReader, AnalysisWriter, analysis_channel};
 use dsp::engine::{DEFAULT_SEED, Engine};

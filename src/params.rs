@@ -251,3 +251,250 @@ mod tests {
         assert_eq!(format_bits(16.0), "16.00");
     }
 }
+
+/// A parameter value as tools outside a host write it (presets, the command line).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamValue {
+    /// A continuous value in the parameter's own unit (bits, %, dB).
+    Number(f64),
+    /// A choice, by its id ("tpdf") or its name ("TPDF"), or a number with its unit ("6 bits").
+    Text(String),
+    /// A switch.
+    Bool(bool),
+}
+
+impl std::fmt::Display for ParamValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParamValue::Number(v) => write!(f, "{v}"),
+            ParamValue::Text(t) => write!(f, "'{t}'"),
+            ParamValue::Bool(b) => write!(f, "{b}"),
+        }
+    }
+}
+
+/// Set a parameter through the same normalized path a host uses, so values and their f32
+/// rounding are exactly what a host would produce.
+fn set_normalized(ptr: ParamPtr, normalized: f32) {
+    // SAFETY: `ptr` comes from a parameter field of a live `StairstepParams`.
+    unsafe { ptr._internal_set_normalized_value(normalized) };
+}
+
+/// Parse a number with an optional unit suffix ("6", "6 bits", "-3dB", "50 %").
+fn number_in(value: &ParamValue, unit: &str) -> Result<f32, String> {
+    match value {
+        ParamValue::Number(v) => Ok(*v as f32),
+        ParamValue::Text(t) => {
+            let t = t.trim();
+            let unit = unit.trim();
+            let t = if unit.is_empty() {
+                t
+            } else {
+                t.strip_suffix(unit).unwrap_or(t).trim()
+            };
+            // Also accept the singular "bit".
+            let t = t.strip_suffix("bit").unwrap_or(t).trim();
+            t.parse::<f32>()
+                .map_err(|_| format!("'{t}' is not a number"))
+        }
+        ParamValue::Bool(_) => Err("expects a number, not true/false".into()),
+    }
+}
+
+/// Set a continuous parameter to a plain value, refusing values outside its range.
+fn set_float(param: &FloatParam, value: &ParamValue) -> Result<(), String> {
+    let v = number_in(value, param.unit())?;
+    let (min, max) = (param.preview_plain(0.0), param.preview_plain(1.0));
+    if !v.is_finite() || v < min || v > max {
+        return Err(format!(
+            "{v} is out of range ({min} to {max}{})",
+            param.unit()
+        ));
+    }
+    set_normalized(param.as_ptr(), param.preview_normalized(v));
+    Ok(())
+}
+
+/// Set a choice by id or name (case-insensitive).
+fn set_enum<T: Enum + PartialEq + 'static>(
+    param: &EnumParam<T>,
+    value: &ParamValue,
+) -> Result<(), String> {
+    let ParamValue::Text(text) = value else {
+        return Err(format!("expects one of {}", choices::<T>()));
+    };
+    let t = text.trim().to_lowercase();
+    let by_name = T::variants().iter().position(|n| n.to_lowercase() == t);
+    let by_id = T::ids().and_then(|ids| ids.iter().position(|i| i.to_lowercase() == t));
+    let index = by_id
+        .or(by_name)
+        .ok_or_else(|| format!("'{text}' is not one of {}", choices::<T>()))?;
+    set_normalized(
+        param.as_ptr(),
+        param.preview_normalized(T::from_index(index)),
+    );
+    Ok(())
+}
+
+/// "tpdf (TPDF), rpdf (RPDF), ..." for messages.
+fn choices<T: Enum>() -> String {
+    let ids = T::ids().unwrap_or(T::variants());
+    ids.iter()
+        .zip(T::variants())
+        .map(|(i, n)| format!("{i} ({n})"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The stable id of an enum parameter's current choice.
+fn enum_id<T: Enum + PartialEq + 'static>(param: &EnumParam<T>) -> ParamValue {
+    let index = param.value().to_index();
+    ParamValue::Text(T::ids().unwrap_or(T::variants())[index].to_string())
+}
+
+/// Set a switch from true/false, on/off, 1/0.
+fn set_bool(param: &BoolParam, value: &ParamValue) -> Result<(), String> {
+    let on = match value {
+        ParamValue::Bool(b) => *b,
+        ParamValue::Number(v) if *v == 0.0 || *v == 1.0 => *v == 1.0,
+        ParamValue::Text(t) => match t.trim().to_lowercase().as_str() {
+            "true" | "on" | "1" | "yes" => true,
+            "false" | "off" | "0" | "no" => false,
+            _ => return Err(format!("'{t}' is not on or off")),
+        },
+        ParamValue::Number(v) => return Err(format!("{v} is not on (1) or off (0)")),
+    };
+    set_normalized(param.as_ptr(), if on { 1.0 } else { 0.0 });
+    Ok(())
+}
+
+impl StairstepParams {
+    /// The parameter ids, in the order hosts list them.
+    pub fn ids(&self) -> Vec<String> {
+        self.param_map().into_iter().map(|(id, _, _)| id).collect()
+    }
+
+    /// True for parameters that take any value in a range (and can be automated smoothly).
+    pub fn is_continuous(&self, id: &str) -> bool {
+        matches!(id, "bits" | "mix" | "output")
+    }
+
+    /// Set parameter `id` as a host would. Errors name the problem (unknown id, wrong type,
+    /// value out of range, unknown choice).
+    pub fn set_by_id(&self, id: &str, value: &ParamValue) -> Result<(), String> {
+        match id {
+            "bits" => set_float(&self.bits, value),
+            "mix" => set_float(&self.mix, value),
+            "output" => set_float(&self.output, value),
+            "dither" => set_enum(&self.dither, value),
+            "quantizer" => set_enum(&self.quantizer, value),
+            "listen" => set_enum(&self.listen, value),
+            "bypass" => set_bool(&self.bypass, value),
+            _ => Err(format!(
+                "unknown parameter '{id}' (known: {})",
+                self.ids().join(", ")
+            )),
+        }
+        .map_err(|e| {
+            if e.starts_with("unknown parameter") {
+                e
+            } else {
+                format!("{id}: {e}")
+            }
+        })
+    }
+
+    /// The current value of parameter `id`: plain numbers, choice ids, switches.
+    pub fn get_by_id(&self, id: &str) -> Option<ParamValue> {
+        Some(match id {
+            "bits" => ParamValue::Number(self.bits.value() as f64),
+            "mix" => ParamValue::Number(self.mix.value() as f64),
+            "output" => ParamValue::Number(self.output.value() as f64),
+            "dither" => enum_id(&self.dither),
+            "quantizer" => enum_id(&self.quantizer),
+            "listen" => enum_id(&self.listen),
+            "bypass" => ParamValue::Bool(self.bypass.value()),
+            _ => return None,
+        })
+    }
+
+    /// A one-line description of parameter `id`'s values, for `--help`.
+    pub fn describe(&self, id: &str) -> String {
+        match id {
+            "bits" => format!("bit depth, {BITS_MIN} to {BITS_MAX} bits (default {BITS_DEFAULT})"),
+            "mix" => "wet share, 0 to 100 % (default 100)".into(),
+            "output" => "output gain, -24 to +24 dB (default 0)".into(),
+            "dither" => format!("{} (default off)", choices::<DitherParam>()),
+            "quantizer" => format!("{} (default mid-tread)", choices::<QuantizerParam>()),
+            "listen" => format!("{} (default output)", choices::<ListenParam>()),
+            "bypass" => "on or off (default off)".into(),
+            _ => String::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod value_tests {
+    use super::*;
+
+    #[test]
+    fn every_parameter_can_be_set_and_read_by_id() {
+        let p = StairstepParams::default();
+        for id in p.ids() {
+            let v = p
+                .get_by_id(&id)
+                .unwrap_or_else(|| panic!("{id} has no getter"));
+            p.set_by_id(&id, &v).unwrap_or_else(|e| panic!("{id}: {e}"));
+            match (p.get_by_id(&id), &v) {
+                // The normalized f32 path a host uses moves plain values by an ulp or so.
+                (Some(ParamValue::Number(a)), ParamValue::Number(b)) => {
+                    assert!((a - b).abs() < 1e-5, "{id}: {a} vs {b}")
+                }
+                (got, _) => assert_eq!(got, Some(v), "{id} does not round-trip"),
+            }
+            assert!(!p.describe(&id).is_empty(), "{id} has no description");
+        }
+    }
+
+    #[test]
+    fn values_parse_like_a_user_types_them() {
+        let p = StairstepParams::default();
+        p.set_by_id("bits", &ParamValue::Text("6 bits".into()))
+            .unwrap();
+        assert_eq!(p.bits.value(), 6.0);
+        p.set_by_id("bits", &ParamValue::Number(12.5)).unwrap();
+        assert_eq!(p.bits.value(), 12.5);
+        p.set_by_id("output", &ParamValue::Text("-3 dB".into()))
+            .unwrap();
+        assert_eq!(p.output.value(), -3.0);
+        p.set_by_id("dither", &ParamValue::Text("TPDF".into()))
+            .unwrap();
+        assert_eq!(p.dither.value(), DitherParam::Tpdf);
+        p.set_by_id("dither", &ParamValue::Text("hp-tpdf".into()))
+            .unwrap();
+        assert_eq!(p.dither.value(), DitherParam::HighPassTpdf);
+        p.set_by_id("bypass", &ParamValue::Text("on".into()))
+            .unwrap();
+        assert!(p.bypass.value());
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_reason() {
+        let p = StairstepParams::default();
+        let e = p.set_by_id("bits", &ParamValue::Number(30.0)).unwrap_err();
+        assert!(e.contains("out of range"), "{e}");
+        let e = p
+            .set_by_id("dither", &ParamValue::Text("pink".into()))
+            .unwrap_err();
+        assert!(e.contains("tpdf"), "{e}");
+        let e = p.set_by_id("wobble", &ParamValue::Number(1.0)).unwrap_err();
+        assert!(e.contains("unknown parameter"), "{e}");
+        assert!(
+            p.set_by_id("mix", &ParamValue::Text("lots".into()))
+                .is_err()
+        );
+        assert!(p.set_by_id("bits", &ParamValue::Number(f64::NAN)).is_err());
+        // Nothing changed.
+        assert_eq!(p.settings(), crate::dsp::Settings::default());
+    }
+}
