@@ -159,14 +159,7 @@ impl AnalysisWriter {
     }
 
     /// Take one chunk. `step` has one Δ per sample.
-    pub fn push(
-        &mut self,
-        dry: &[f32],
-        wet: &[f32],
-        out: &[f32],
-        step: &[f32],
-        dither: DitherMode,
-    ) {
+    pub fn push(&mut self, dry: &[f32], wet: &[f32], out: &[f32], step: &[f32], dither: DitherMode) {
         let n = dry.len();
         debug_assert!(wet.len() == n && out.len() == n && step.len() == n);
         if n == 0 {
@@ -278,11 +271,7 @@ mod tests {
         let frame = r.scope.read();
         assert!(frame.triggered);
         assert!(frame.serial > 10);
-        assert!(
-            frame.input[0] > 0.0 && frame.input[0] < 0.02,
-            "{}",
-            frame.input[0]
-        );
+        assert!(frame.input[0] > 0.0 && frame.input[0] < 0.02, "{}", frame.input[0]);
         assert!(frame.input[1] > frame.input[0]);
         assert_eq!(frame.step, 0.25);
         for i in 0..SCOPE_LEN {

@@ -12,8 +12,7 @@ use nice_plug::editor::{EditorHandle, HostMethods, SizeConstraints, SpawnedEdito
 use nice_plug::prelude::*;
 use nice_plug_egui::widgets::ParamSlider;
 use nice_plug_egui::{
-    EguiEditorHandle, EguiEditorState, EguiNiceSettings, NiceEguiApp, RepaintNotifier,
-    create_egui_editor,
+    EguiEditorHandle, EguiEditorState, EguiNiceSettings, NiceEguiApp, RepaintNotifier, create_egui_editor,
 };
 use nice_plug_egui::{Frame, baseview};
 use rustfft::num_complex::Complex;
@@ -23,9 +22,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::analysis::{
-    AnalysisReader, ErrorBlock, SCOPE_LEN, SPECTRUM_LEN, ScopeFrame, empty_scope,
-};
+use crate::analysis::{AnalysisReader, ErrorBlock, SCOPE_LEN, SPECTRUM_LEN, ScopeFrame, empty_scope};
 use crate::dsp::DitherMode;
 use crate::params::{EditorSize, StairstepParams};
 
@@ -189,16 +186,11 @@ pub struct Readouts {
 impl Readouts {
     /// The three readouts as the window prints them.
     pub fn texts(&self) -> [String; 3] {
-        let fmt =
-            |v: Option<f32>, unit: &str| v.map_or("—".to_string(), |v| format!("{v:.1} {unit}"));
+        let fmt = |v: Option<f32>, unit: &str| v.map_or("—".to_string(), |v| format!("{v:.1} {unit}"));
         [
             format!("Error RMS {}", fmt(self.error_dbfs, "dBFS")),
             format!("SNR {}", fmt(self.snr_db, "dB")),
-            format!(
-                "ENOB {}",
-                self.enob
-                    .map_or("—".to_string(), |v| format!("{v:.2} bits"))
-            ),
+            format!("ENOB {}", self.enob.map_or("—".to_string(), |v| format!("{v:.2} bits"))),
         ]
     }
 }
@@ -212,31 +204,19 @@ pub fn theory_bin_power(step: f32, dither: DitherMode, freq: f32, sample_rate: f
         DitherMode::Off => q,
         DitherMode::Rpdf => 2.0 * q,
         DitherMode::Tpdf => 3.0 * q,
-        DitherMode::HighPassTpdf => {
-            q * (1.0 + 4.0 * (std::f32::consts::PI * freq / sample_rate).sin().powi(2))
-        }
+        DitherMode::HighPassTpdf => q * (1.0 + 4.0 * (std::f32::consts::PI * freq / sample_rate).sin().powi(2)),
     };
     density * 2.0 / SPECTRUM_LEN as f32
 }
 
 /// The whole window.
-pub fn draw(
-    ui: &mut egui::Ui,
-    params: &StairstepParams,
-    setter: &ParamSetter,
-    model: &mut EditorModel,
-) {
+pub fn draw(ui: &mut egui::Ui, params: &StairstepParams, setter: &ParamSetter, model: &mut EditorModel) {
     let rect = ui.max_rect();
     ui.painter().rect_filled(rect, 0.0, BACKGROUND);
     ui.spacing_mut().item_spacing = Vec2::new(8.0, 8.0);
 
     ui.horizontal(|ui| {
-        ui.label(
-            egui::RichText::new("STAIRSTEP")
-                .size(22.0)
-                .strong()
-                .color(ACCENT),
-        );
+        ui.label(egui::RichText::new("STAIRSTEP").size(22.0).strong().color(ACCENT));
         ui.label(egui::RichText::new(format!("v{}", env!("CARGO_PKG_VERSION"))).weak());
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             bool_toggle(
@@ -309,12 +289,7 @@ pub fn draw(
 }
 
 /// Bit Depth: drag (Shift for fine), double-click to reset, mouse wheel, typed entry below.
-fn bits_control(
-    ui: &mut egui::Ui,
-    params: &StairstepParams,
-    setter: &ParamSetter,
-    model: &mut EditorModel,
-) {
+fn bits_control(ui: &mut egui::Ui, params: &StairstepParams, setter: &ParamSetter, model: &mut EditorModel) {
     let param = &params.bits;
     let (rect, response) = ui.allocate_exact_size(Vec2::new(270.0, 170.0), Sense::click_and_drag());
     // Named for screen readers (and the UI tests, which find widgets through AccessKit).
@@ -382,10 +357,7 @@ fn bits_control(
         points.push(Pos2::new(x0, y));
         points.push(Pos2::new(x1, y));
     }
-    painter.add(egui::Shape::line(
-        points,
-        Stroke::new(2.0, ACCENT.gamma_multiply(0.35)),
-    ));
+    painter.add(egui::Shape::line(points, Stroke::new(2.0, ACCENT.gamma_multiply(0.35))));
     painter.text(
         rect.center() - Vec2::new(0.0, 10.0),
         Align2::CENTER_CENTER,
@@ -413,9 +385,8 @@ fn bits_control(
                 .desired_width(80.0)
                 .id_salt("bits-entry"),
         );
-        let edit = edit.on_hover_text(
-            "Type a bit depth from 1 to 24 (for example 6, 12.5 or \"8 bits\") and press Enter.",
-        );
+        let edit =
+            edit.on_hover_text("Type a bit depth from 1 to 24 (for example 6, 12.5 or \"8 bits\") and press Enter.");
         if edit.has_focus() || edit.changed() {
             model.bits_text = Some(text.clone());
         }
@@ -485,19 +456,9 @@ fn enum_buttons<T: Enum + PartialEq + 'static>(
 }
 
 /// A toggle for a boolean parameter.
-fn bool_toggle(
-    ui: &mut egui::Ui,
-    label: &str,
-    param: &BoolParam,
-    setter: &ParamSetter,
-    tooltip: &str,
-) {
+fn bool_toggle(ui: &mut egui::Ui, label: &str, param: &BoolParam, setter: &ParamSetter, tooltip: &str) {
     let mut on = param.value();
-    if ui
-        .toggle_value(&mut on, label)
-        .on_hover_text(tooltip)
-        .clicked()
-    {
+    if ui.toggle_value(&mut on, label).on_hover_text(tooltip).clicked() {
         setter.begin_set_parameter(param);
         setter.set_parameter(param, on);
         setter.end_set_parameter(param);
@@ -515,10 +476,7 @@ fn draw_scope(ui: &egui::Ui, rect: Rect, model: &EditorModel) {
     painter.rect_filled(rect, 4.0, PANEL);
     let frame = &model.scope;
     let step = if frame.step > 0.0 { frame.step } else { 1.0 };
-    let peak_lsb = frame
-        .error
-        .iter()
-        .fold(0.0f32, |m, e| m.max((e / step).abs()));
+    let peak_lsb = frame.error.iter().fold(0.0f32, |m, e| m.max((e / step).abs()));
     // At least ±2 steps, at most ±16 (beyond that the error is not quantization error).
     let range = (peak_lsb.ceil() + 0.5).clamp(2.0, 16.0);
     let y_of = |lsb: f32| map(lsb, -range, range, rect.bottom() - 6.0, rect.top() + 6.0);
@@ -536,10 +494,7 @@ fn draw_scope(ui: &egui::Ui, rect: Rect, model: &EditorModel) {
         let y = y_of(k as f32);
         let color = if k == 0 { GRID_STRONG } else { GRID };
         painter.line_segment(
-            [
-                Pos2::new(rect.left() + 40.0, y),
-                Pos2::new(rect.right() - 6.0, y),
-            ],
+            [Pos2::new(rect.left() + 40.0, y), Pos2::new(rect.right() - 6.0, y)],
             Stroke::new(1.0, color),
         );
         if r <= 8 || k % 2 == 0 {
@@ -588,12 +543,7 @@ fn draw_scope(ui: &egui::Ui, rect: Rect, model: &EditorModel) {
         trace(&frame.input, &scaled, INPUT_COLOR.gamma_multiply(0.7), 1.0);
     }
     if model.show_output {
-        trace(
-            &frame.output,
-            &scaled,
-            OUTPUT_COLOR.gamma_multiply(0.8),
-            1.0,
-        );
+        trace(&frame.output, &scaled, OUTPUT_COLOR.gamma_multiply(0.8), 1.0);
     }
     trace(&frame.error, &|e| y_of(e / step), ACCENT, 1.5);
 }
@@ -614,10 +564,7 @@ fn draw_spectrum(ui: &egui::Ui, rect: Rect, model: &EditorModel) {
     };
     let nyquist = sample_rate / 2.0;
     let (f_lo, f_hi) = (20.0f32, nyquist.max(40.0));
-    let plot = Rect::from_min_max(
-        rect.min + Vec2::new(44.0, 8.0),
-        rect.max - Vec2::new(8.0, 20.0),
-    );
+    let plot = Rect::from_min_max(rect.min + Vec2::new(44.0, 8.0), rect.max - Vec2::new(8.0, 20.0));
     let x_of = |f: f32| {
         map(
             f.max(f_lo).log10(),
@@ -630,11 +577,7 @@ fn draw_spectrum(ui: &egui::Ui, rect: Rect, model: &EditorModel) {
     let bin_hz = sample_rate / SPECTRUM_LEN as f32;
     let db = |p: f32| 10.0 * p.max(1e-30).log10();
     let theory_mid = db(theory_bin_power(step, dither, 1000.0, sample_rate));
-    let measured_max = model
-        .spectrum
-        .iter()
-        .skip(1)
-        .fold(f32::MIN, |m, &p| m.max(db(p)));
+    let measured_max = model.spectrum.iter().skip(1).fold(f32::MIN, |m, &p| m.max(db(p)));
     let top = ((measured_max.max(theory_mid + 20.0) + 10.0) / 10.0).ceil() * 10.0;
     let bottom = top - 100.0;
     let y_of = |d: f32| map(d.clamp(bottom, top), bottom, top, plot.bottom(), plot.top());
@@ -655,9 +598,7 @@ fn draw_spectrum(ui: &egui::Ui, rect: Rect, model: &EditorModel) {
             );
         }
     }
-    for f in [
-        50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0, 10000.0, 20000.0,
-    ] {
+    for f in [50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0, 10000.0, 20000.0] {
         if f >= f_hi {
             continue;
         }
@@ -698,12 +639,7 @@ fn draw_spectrum(ui: &egui::Ui, rect: Rect, model: &EditorModel) {
     painter.add(egui::Shape::line(measured, Stroke::new(1.2, ACCENT)));
     let theory: Vec<Pos2> = (0..=200)
         .map(|i| f_lo * (f_hi / f_lo).powf(i as f32 / 200.0))
-        .map(|f| {
-            Pos2::new(
-                x_of(f),
-                y_of(db(theory_bin_power(step, dither, f, sample_rate))),
-            )
-        })
+        .map(|f| Pos2::new(x_of(f), y_of(db(theory_bin_power(step, dither, f, sample_rate)))))
         .collect();
     painter.add(egui::Shape::line(theory, Stroke::new(2.0, THEORY_COLOR)));
     let label = match dither {
@@ -795,16 +731,8 @@ pub struct StairstepEditor {
 
 impl StairstepEditor {
     /// An editor for `params`; `open` counts open windows.
-    pub fn new(
-        params: Arc<StairstepParams>,
-        reader: Arc<Mutex<AnalysisReader>>,
-        open: Arc<AtomicUsize>,
-    ) -> Self {
-        Self {
-            params,
-            reader,
-            open,
-        }
+    pub fn new(params: Arc<StairstepParams>, reader: Arc<Mutex<AnalysisReader>>, open: Arc<AtomicUsize>) -> Self {
+        Self { params, reader, open }
     }
 
     fn saved_size(&self) -> EditorSize {
@@ -848,11 +776,7 @@ impl EditorHandle for StairstepEditorHandle {
     fn run_until_closed(window: Self::Window) -> Result<(), Self::Error> {
         EguiEditorHandle::run_until_closed(window)
     }
-    fn set_parent(
-        &self,
-        parent: ParentWindowHandle,
-        window: &Self::Window,
-    ) -> Result<(), Self::Error> {
+    fn set_parent(&self, parent: ParentWindowHandle, window: &Self::Window) -> Result<(), Self::Error> {
         self.inner.set_parent(parent, window)
     }
     fn show(&self, window: &Self::Window) -> Result<(), Self::Error> {
@@ -861,28 +785,16 @@ impl EditorHandle for StairstepEditorHandle {
     fn hide(&self, window: &Self::Window) -> Result<(), Self::Error> {
         self.inner.hide(window)
     }
-    fn set_size(
-        &self,
-        new_size: NativeSize<u32>,
-        window: &Self::Window,
-    ) -> Result<(), Self::Error> {
+    fn set_size(&self, new_size: NativeSize<u32>, window: &Self::Window) -> Result<(), Self::Error> {
         self.inner.set_size(new_size, window)
     }
     fn host_main_thread_callback(&self, window: &Self::Window) {
         self.inner.host_main_thread_callback(window)
     }
-    fn adjust_size(
-        &self,
-        new_size: NativeSize<u32>,
-        window: &Self::Window,
-    ) -> Option<NativeSize<u32>> {
+    fn adjust_size(&self, new_size: NativeSize<u32>, window: &Self::Window) -> Option<NativeSize<u32>> {
         self.inner.adjust_size(new_size, window)
     }
-    fn set_fallback_scale_factor(
-        &self,
-        scale_factor: f64,
-        window: &Self::Window,
-    ) -> Result<(), Self::Error> {
+    fn set_fallback_scale_factor(&self, scale_factor: f64, window: &Self::Window) -> Result<(), Self::Error> {
         self.inner.set_fallback_scale_factor(scale_factor, window)
     }
     fn param_value_changed(&self, id: &str, normalized_value: f32) {
@@ -897,18 +809,10 @@ impl EditorHandle for StairstepEditorHandle {
 pub fn window_settings() -> EguiNiceSettings {
     let mut hint = ResizeHint::resizable();
     hint.size_constraints = SizeConstraints::Logical {
-        min_size: Some(LogicalSize::new(
-            MIN_SIZE.width as f32,
-            MIN_SIZE.height as f32,
-        )),
-        max_size: Some(LogicalSize::new(
-            MAX_SIZE.width as f32,
-            MAX_SIZE.height as f32,
-        )),
+        min_size: Some(LogicalSize::new(MIN_SIZE.width as f32, MIN_SIZE.height as f32)),
+        max_size: Some(LogicalSize::new(MAX_SIZE.width as f32, MAX_SIZE.height as f32)),
     };
-    EguiNiceSettings::new()
-        .with_tile("Stairstep")
-        .with_resize_hint(hint)
+    EguiNiceSettings::new().with_tile("Stairstep").with_resize_hint(hint)
 }
 
 impl Editor for StairstepEditor {
@@ -923,20 +827,11 @@ impl Editor for StairstepEditor {
         host: Option<HostMethods>,
     ) -> Result<SpawnedEditor<Self::Handle>, Box<dyn Error>> {
         let size = self.saved_size();
-        let state = EguiEditorState::from_size(
-            LogicalSize::new(size.width as f64, size.height as f64),
-            1.0,
-        );
+        let state = EguiEditorState::from_size(LogicalSize::new(size.width as f64, size.height as f64), 1.0);
         let app = EditorApp::new(self.params.clone(), self.reader.clone());
         let editor = create_egui_editor(state, RepaintNotifier::new(), window_settings(), app)
             .ok_or("nice-plug-egui could not create the editor")?;
-        let spawned = editor.spawn(
-            parent,
-            wait_for_parent,
-            fallback_scale_factor,
-            gui_context,
-            host,
-        )?;
+        let spawned = editor.spawn(parent, wait_for_parent, fallback_scale_factor, gui_context, host)?;
         self.open.fetch_add(1, Ordering::AcqRel);
         Ok(SpawnedEditor {
             handle: StairstepEditorHandle {

@@ -95,9 +95,7 @@ impl Plugin for Stairstep {
         buffer_config: &BufferConfig,
         _context: &mut impl ActivateContext<Self>,
     ) -> bool {
-        let channels = audio_io_layout
-            .main_output_channels
-            .map_or(0, NonZeroU32::get) as usize;
+        let channels = audio_io_layout.main_output_channels.map_or(0, NonZeroU32::get) as usize;
         // NOTE: All allocation happens here, never in `process()`.
         self.engine = Engine::new(
             channels,
@@ -121,8 +119,7 @@ impl Plugin for Stairstep {
     ) -> ProcessStatus {
         self.engine.set_settings(self.params.settings());
         // The editor's scope, spectrum and meters cost nothing while no window is open.
-        let tap: Option<&mut dyn dsp::engine::Tap> = if self.editor_open.load(Ordering::Relaxed) > 0
-        {
+        let tap: Option<&mut dyn dsp::engine::Tap> = if self.editor_open.load(Ordering::Relaxed) > 0 {
             Some(&mut self.analysis)
         } else {
             None
@@ -147,8 +144,7 @@ impl ClapPlugin for Stairstep {
 
 impl Vst3Plugin for Stairstep {
     const VST3_CLASS_ID: [u8; 16] = *b"StairstepCrush01";
-    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] =
-        &[Vst3SubCategory::Fx, Vst3SubCategory::Distortion];
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[Vst3SubCategory::Fx, Vst3SubCategory::Distortion];
 }
 
 nice_export_clap!(Stairstep);

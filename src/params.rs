@@ -5,7 +5,7 @@ use nice_plug::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, RwLock};
 
-use crate::dsp::{self, DitherMode, Listen, QuantizerMode};
+use crate::dsp::{self, Curve, DitherMode, Listen, QuantizerMode, Shaping};
 
 /// Bit Depth range, in bits. Shared with the editor.
 pub const BITS_MIN: f32 = dsp::quantizer::MIN_BITS;
@@ -41,6 +41,63 @@ pub enum QuantizerParam {
     #[name = "Mid-rise"]
     MidRise,
 }
+
+/// Noise-shaping filters as the host shows them.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShapingParam {
+    #[id = "off"]
+    #[name = "Off"]
+    Off,
+    #[id = "f-weighted-3"]
+    #[name = "F-weighted 3-tap"]
+    FWeighted3,
+    #[id = "lipshitz-5"]
+    #[name = "Lipshitz 5-tap"]
+    Lipshitz5,
+    #[id = "f-weighted-9"]
+    #[name = "F-weighted 9-tap"]
+    FWeighted9,
+}
+
+/// Companding curves as the host shows them.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CurveParam {
+    #[id = "linear"]
+    #[name = "Linear"]
+    Linear,
+    #[id = "mu-law"]
+    #[name = "µ-law"]
+    MuLaw,
+    #[id = "a-law"]
+    #[name = "A-law"]
+    ALaw,
+}
+
+impl From<ShapingParam> for Shaping {
+    fn from(v: ShapingParam) -> Self {
+        match v {
+            ShapingParam::Off => Shaping::Off,
+            ShapingParam::FWeighted3 => Shaping::FWeighted3,
+            ShapingParam::Lipshitz5 => Shaping::Lipshitz5,
+            ShapingParam::FWeighted9 => Shaping::FWeighted9,
+        }
+    }
+}
+
+impl From<CurveParam> for Curve {
+    fn from(v: CurveParam) -> Self {
+        match v {
+            CurveParam::Linear => Curve::Linear,
+            CurveParam::MuLaw => Curve::MuLaw,
+            CurveParam::ALaw => Curve::ALaw,
+        }
+    }
+}
+
+/// Skew of the Sample Rate range. nice-plug has no exactly logarithmic range; this skew
+/// matches a logarithmic law at both ends and at its geometric middle, 2.19 kHz
+/// (0.5^(1/0.1823) · (96000 - 50) + 50 = sqrt(50 · 96000)).
+pub const RATE_SKEW: f32 = 0.1823;
 
 /// What to hear.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +164,27 @@ pub struct StairstepParams {
     /// Quantizer characteristic.
     #[id = "quantizer"]
     pub quantizer: EnumParam<QuantizerParam>,
+    /// Noise-shaping filter.
+    #[id = "shaping"]
+    pub shaping: EnumParam<ShapingParam>,
+    /// Companding curve.
+    #[id = "curve"]
+    pub curve: EnumParam<CurveParam>,
+    /// Gain into the quantizer, 0 to +36 dB.
+    #[id = "drive"]
+    pub drive: FloatParam,
+    /// Sample-and-hold rate, 50 Hz to 96 kHz.
+    #[id = "rate"]
+    pub rate: FloatParam,
+    /// Hold-length randomisation, 0 to 100 %.
+    #[id = "jitter"]
+    pub jitter: FloatParam,
+    /// Low-pass before the hold.
+    #[id = "prefilter"]
+    pub prefilter: BoolParam,
+    /// Low-pass after the quantizer.
+    #[id = "postfilter"]
+    pub postfilter: BoolParam,
     /// Wet share, 0 to 100 %.
     #[id = "mix"]
     pub mix: FloatParam,
@@ -129,12 +207,19 @@ fn format_bits(v: f32) -> String {
 
 /// Parse "6", "6 bits", "12.5bit".
 fn parse_bits(s: &str) -> Option<f32> {
-    let t = s
-        .trim()
-        .trim_end_matches("bits")
-        .trim_end_matches("bit")
-        .trim();
+    let t = s.trim().trim_end_matches("bits").trim_end_matches("bit").trim();
     t.parse::<f32>().ok().filter(|v| v.is_finite())
+}
+
+/// Parse "8000", "8000 Hz", "8 kHz", "44.1k".
+fn parse_hz(s: &str) -> Option<f32> {
+    let t = s.trim().to_lowercase();
+    let t = t.strip_suffix("hz").unwrap_or(&t).trim();
+    let (t, scale) = match t.strip_suffix('k') {
+        Some(t) => (t.trim(), 1000.0),
+        None => (t, 1.0),
+    };
+    t.parse::<f32>().ok().map(|v| v * scale).filter(|v| v.is_finite())
 }
 
 /// Parse a number followed by an optional unit suffix.
@@ -163,17 +248,41 @@ impl Default for StairstepParams {
             .with_string_to_value(Arc::new(parse_bits)),
             dither: EnumParam::new("Dither", DitherParam::Off),
             quantizer: EnumParam::new("Quantizer", QuantizerParam::MidTread),
-            mix: FloatParam::new(
-                "Mix",
-                100.0,
+            shaping: EnumParam::new("Noise Shaping", ShapingParam::Off),
+            curve: EnumParam::new("Curve", CurveParam::Linear),
+            drive: FloatParam::new(
+                "Drive",
+                0.0,
                 FloatRange::Linear {
                     min: 0.0,
-                    max: 100.0,
+                    max: dsp::engine::MAX_DRIVE_DB,
                 },
             )
-            .with_unit(" %")
+            .with_unit(" dB")
             .with_value_to_string(formatters::v2s_f32_rounded(1))
-            .with_string_to_value(Arc::new(|s| parse_with_unit(s, "%"))),
+            .with_string_to_value(Arc::new(|s| parse_with_unit(s, "dB"))),
+            rate: FloatParam::new(
+                "Sample Rate",
+                dsp::engine::MAX_RATE,
+                FloatRange::Skewed {
+                    min: dsp::engine::MIN_RATE,
+                    max: dsp::engine::MAX_RATE,
+                    factor: RATE_SKEW,
+                },
+            )
+            .with_unit(" Hz")
+            .with_value_to_string(Arc::new(|v| format!("{v:.0}")))
+            .with_string_to_value(Arc::new(parse_hz)),
+            jitter: FloatParam::new("Jitter", 0.0, FloatRange::Linear { min: 0.0, max: 100.0 })
+                .with_unit(" %")
+                .with_value_to_string(formatters::v2s_f32_rounded(1))
+                .with_string_to_value(Arc::new(|s| parse_with_unit(s, "%"))),
+            prefilter: BoolParam::new("Pre-filter", false),
+            postfilter: BoolParam::new("Post-filter", false),
+            mix: FloatParam::new("Mix", 100.0, FloatRange::Linear { min: 0.0, max: 100.0 })
+                .with_unit(" %")
+                .with_value_to_string(formatters::v2s_f32_rounded(1))
+                .with_string_to_value(Arc::new(|s| parse_with_unit(s, "%"))),
             output: FloatParam::new(
                 "Output",
                 0.0,
@@ -202,6 +311,13 @@ impl StairstepParams {
             output_db: self.output.value(),
             listen: self.listen.value().into(),
             bypass: self.bypass.value(),
+            rate: self.rate.value(),
+            jitter: self.jitter.value() / 100.0,
+            prefilter: self.prefilter.value(),
+            postfilter: self.postfilter.value(),
+            shaping: self.shaping.value().into(),
+            curve: self.curve.value().into(),
+            drive_db: self.drive.value(),
         }
     }
 }
@@ -222,6 +338,13 @@ mod tests {
             ("bits", "Bit Depth"),
             ("dither", "Dither"),
             ("quantizer", "Quantizer"),
+            ("shaping", "Noise Shaping"),
+            ("curve", "Curve"),
+            ("drive", "Drive"),
+            ("rate", "Sample Rate"),
+            ("jitter", "Jitter"),
+            ("prefilter", "Pre-filter"),
+            ("postfilter", "Post-filter"),
             ("mix", "Mix"),
             ("output", "Output"),
             ("listen", "Listen"),
@@ -247,6 +370,9 @@ mod tests {
         assert_eq!(parse_bits("nan"), None);
         assert_eq!(parse_with_unit("-3 dB", "dB"), Some(-3.0));
         assert_eq!(parse_with_unit("50%", "%"), Some(50.0));
+        assert_eq!(parse_hz("8 kHz"), Some(8000.0));
+        assert_eq!(parse_hz("44.1k"), Some(44100.0));
+        assert_eq!(parse_hz("11025 Hz"), Some(11025.0));
         assert_eq!(format_bits(7.25), "7.25");
         assert_eq!(format_bits(16.0), "16.00");
     }
@@ -294,8 +420,7 @@ fn number_in(value: &ParamValue, unit: &str) -> Result<f32, String> {
             };
             // Also accept the singular "bit".
             let t = t.strip_suffix("bit").unwrap_or(t).trim();
-            t.parse::<f32>()
-                .map_err(|_| format!("'{t}' is not a number"))
+            t.parse::<f32>().map_err(|_| format!("'{t}' is not a number"))
         }
         ParamValue::Bool(_) => Err("expects a number, not true/false".into()),
     }
@@ -306,20 +431,25 @@ fn set_float(param: &FloatParam, value: &ParamValue) -> Result<(), String> {
     let v = number_in(value, param.unit())?;
     let (min, max) = (param.preview_plain(0.0), param.preview_plain(1.0));
     if !v.is_finite() || v < min || v > max {
-        return Err(format!(
-            "{v} is out of range ({min} to {max}{})",
-            param.unit()
-        ));
+        return Err(format!("{v} is out of range ({min} to {max}{})", param.unit()));
     }
     set_normalized(param.as_ptr(), param.preview_normalized(v));
     Ok(())
 }
 
+/// Set the Sample Rate from Hz or kHz text ("8 kHz") or a number.
+fn set_rate(param: &FloatParam, value: &ParamValue) -> Result<(), String> {
+    match value {
+        ParamValue::Text(t) => {
+            let hz = parse_hz(t).ok_or_else(|| format!("'{t}' is not a frequency"))?;
+            set_float(param, &ParamValue::Number(hz as f64))
+        }
+        other => set_float(param, other),
+    }
+}
+
 /// Set a choice by id or name (case-insensitive).
-fn set_enum<T: Enum + PartialEq + 'static>(
-    param: &EnumParam<T>,
-    value: &ParamValue,
-) -> Result<(), String> {
+fn set_enum<T: Enum + PartialEq + 'static>(param: &EnumParam<T>, value: &ParamValue) -> Result<(), String> {
     let ParamValue::Text(text) = value else {
         return Err(format!("expects one of {}", choices::<T>()));
     };
@@ -329,10 +459,7 @@ fn set_enum<T: Enum + PartialEq + 'static>(
     let index = by_id
         .or(by_name)
         .ok_or_else(|| format!("'{text}' is not one of {}", choices::<T>()))?;
-    set_normalized(
-        param.as_ptr(),
-        param.preview_normalized(T::from_index(index)),
-    );
+    set_normalized(param.as_ptr(), param.preview_normalized(T::from_index(index)));
     Ok(())
 }
 
@@ -376,7 +503,7 @@ impl StairstepParams {
 
     /// True for parameters that take any value in a range (and can be automated smoothly).
     pub fn is_continuous(&self, id: &str) -> bool {
-        matches!(id, "bits" | "mix" | "output")
+        matches!(id, "bits" | "mix" | "output" | "drive" | "rate" | "jitter")
     }
 
     /// Set parameter `id` as a host would. Errors name the problem (unknown id, wrong type,
@@ -386,14 +513,18 @@ impl StairstepParams {
             "bits" => set_float(&self.bits, value),
             "mix" => set_float(&self.mix, value),
             "output" => set_float(&self.output, value),
+            "drive" => set_float(&self.drive, value),
+            "rate" => set_rate(&self.rate, value),
+            "jitter" => set_float(&self.jitter, value),
             "dither" => set_enum(&self.dither, value),
+            "shaping" => set_enum(&self.shaping, value),
+            "curve" => set_enum(&self.curve, value),
+            "prefilter" => set_bool(&self.prefilter, value),
+            "postfilter" => set_bool(&self.postfilter, value),
             "quantizer" => set_enum(&self.quantizer, value),
             "listen" => set_enum(&self.listen, value),
             "bypass" => set_bool(&self.bypass, value),
-            _ => Err(format!(
-                "unknown parameter '{id}' (known: {})",
-                self.ids().join(", ")
-            )),
+            _ => Err(format!("unknown parameter '{id}' (known: {})", self.ids().join(", "))),
         }
         .map_err(|e| {
             if e.starts_with("unknown parameter") {
@@ -410,7 +541,14 @@ impl StairstepParams {
             "bits" => ParamValue::Number(self.bits.value() as f64),
             "mix" => ParamValue::Number(self.mix.value() as f64),
             "output" => ParamValue::Number(self.output.value() as f64),
+            "drive" => ParamValue::Number(self.drive.value() as f64),
+            "rate" => ParamValue::Number(self.rate.value() as f64),
+            "jitter" => ParamValue::Number(self.jitter.value() as f64),
             "dither" => enum_id(&self.dither),
+            "shaping" => enum_id(&self.shaping),
+            "curve" => enum_id(&self.curve),
+            "prefilter" => ParamValue::Bool(self.prefilter.value()),
+            "postfilter" => ParamValue::Bool(self.postfilter.value()),
             "quantizer" => enum_id(&self.quantizer),
             "listen" => enum_id(&self.listen),
             "bypass" => ParamValue::Bool(self.bypass.value()),
@@ -424,6 +562,13 @@ impl StairstepParams {
             "bits" => format!("bit depth, {BITS_MIN} to {BITS_MAX} bits (default {BITS_DEFAULT})"),
             "mix" => "wet share, 0 to 100 % (default 100)".into(),
             "output" => "output gain, -24 to +24 dB (default 0)".into(),
+            "drive" => "gain into the crusher, 0 to 36 dB (default 0)".into(),
+            "rate" => "sample-and-hold rate, 50 to 96000 Hz, or '8 kHz' (default 96000: no reduction)".into(),
+            "jitter" => "hold-length randomisation, 0 to 100 % (default 0)".into(),
+            "shaping" => format!("{} (default off)", choices::<ShapingParam>()),
+            "curve" => format!("{} (default linear)", choices::<CurveParam>()),
+            "prefilter" => "low-pass before the hold, on or off (default off)".into(),
+            "postfilter" => "low-pass after the quantizer, on or off (default off)".into(),
             "dither" => format!("{} (default off)", choices::<DitherParam>()),
             "quantizer" => format!("{} (default mid-tread)", choices::<QuantizerParam>()),
             "listen" => format!("{} (default output)", choices::<ListenParam>()),
@@ -441,9 +586,7 @@ mod value_tests {
     fn every_parameter_can_be_set_and_read_by_id() {
         let p = StairstepParams::default();
         for id in p.ids() {
-            let v = p
-                .get_by_id(&id)
-                .unwrap_or_else(|| panic!("{id} has no getter"));
+            let v = p.get_by_id(&id).unwrap_or_else(|| panic!("{id} has no getter"));
             p.set_by_id(&id, &v).unwrap_or_else(|e| panic!("{id}: {e}"));
             match (p.get_by_id(&id), &v) {
                 // The normalized f32 path a host uses moves plain values by an ulp or so.
@@ -459,22 +602,17 @@ mod value_tests {
     #[test]
     fn values_parse_like_a_user_types_them() {
         let p = StairstepParams::default();
-        p.set_by_id("bits", &ParamValue::Text("6 bits".into()))
-            .unwrap();
+        p.set_by_id("bits", &ParamValue::Text("6 bits".into())).unwrap();
         assert_eq!(p.bits.value(), 6.0);
         p.set_by_id("bits", &ParamValue::Number(12.5)).unwrap();
         assert_eq!(p.bits.value(), 12.5);
-        p.set_by_id("output", &ParamValue::Text("-3 dB".into()))
-            .unwrap();
+        p.set_by_id("output", &ParamValue::Text("-3 dB".into())).unwrap();
         assert_eq!(p.output.value(), -3.0);
-        p.set_by_id("dither", &ParamValue::Text("TPDF".into()))
-            .unwrap();
+        p.set_by_id("dither", &ParamValue::Text("TPDF".into())).unwrap();
         assert_eq!(p.dither.value(), DitherParam::Tpdf);
-        p.set_by_id("dither", &ParamValue::Text("hp-tpdf".into()))
-            .unwrap();
+        p.set_by_id("dither", &ParamValue::Text("hp-tpdf".into())).unwrap();
         assert_eq!(p.dither.value(), DitherParam::HighPassTpdf);
-        p.set_by_id("bypass", &ParamValue::Text("on".into()))
-            .unwrap();
+        p.set_by_id("bypass", &ParamValue::Text("on".into())).unwrap();
         assert!(p.bypass.value());
     }
 
@@ -483,16 +621,11 @@ mod value_tests {
         let p = StairstepParams::default();
         let e = p.set_by_id("bits", &ParamValue::Number(30.0)).unwrap_err();
         assert!(e.contains("out of range"), "{e}");
-        let e = p
-            .set_by_id("dither", &ParamValue::Text("pink".into()))
-            .unwrap_err();
+        let e = p.set_by_id("dither", &ParamValue::Text("pink".into())).unwrap_err();
         assert!(e.contains("tpdf"), "{e}");
         let e = p.set_by_id("wobble", &ParamValue::Number(1.0)).unwrap_err();
         assert!(e.contains("unknown parameter"), "{e}");
-        assert!(
-            p.set_by_id("mix", &ParamValue::Text("lots".into()))
-                .is_err()
-        );
+        assert!(p.set_by_id("mix", &ParamValue::Text("lots".into())).is_err());
         assert!(p.set_by_id("bits", &ParamValue::Number(f64::NAN)).is_err());
         // Nothing changed.
         assert_eq!(p.settings(), crate::dsp::Settings::default());

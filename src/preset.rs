@@ -55,8 +55,7 @@ fn to_param_value(v: &Value) -> Option<ParamValue> {
 impl Preset {
     /// Parse a preset from JSON text.
     pub fn from_json(text: &str) -> Result<Self, String> {
-        let preset: Preset =
-            serde_json::from_str(text).map_err(|e| format!("not a Stairstep preset: {e}"))?;
+        let preset: Preset = serde_json::from_str(text).map_err(|e| format!("not a Stairstep preset: {e}"))?;
         if preset.format != FORMAT {
             return Err(format!(
                 "not a Stairstep preset (format is '{}', expected '{FORMAT}')",
@@ -84,8 +83,7 @@ impl Preset {
         let scratch = StairstepParams::default();
         let mut values = Vec::new();
         for (id, v) in &self.params {
-            let value = to_param_value(v)
-                .ok_or_else(|| format!("{id}: {v} is not a number, text or true/false"))?;
+            let value = to_param_value(v).ok_or_else(|| format!("{id}: {v} is not a number, text or true/false"))?;
             scratch.set_by_id(id, &value)?;
             values.push((id.clone(), value));
         }
@@ -136,8 +134,7 @@ mod tests {
     fn capture_then_apply_round_trips() {
         let p = StairstepParams::default();
         p.set_by_id("bits", &ParamValue::Number(6.5)).unwrap();
-        p.set_by_id("dither", &ParamValue::Text("tpdf".into()))
-            .unwrap();
+        p.set_by_id("dither", &ParamValue::Text("tpdf".into())).unwrap();
         p.set_by_id("mix", &ParamValue::Number(40.0)).unwrap();
         let json = Preset::capture(&p, "Test", "A test").to_json();
         let q = StairstepParams::default();
@@ -173,9 +170,7 @@ mod tests {
                 "bits",
             ),
         ] {
-            let err = Preset::from_json(json)
-                .and_then(|pr| pr.apply(&p))
-                .unwrap_err();
+            let err = Preset::from_json(json).and_then(|pr| pr.apply(&p)).unwrap_err();
             assert!(err.contains(needle), "{json}: {err}");
         }
         // The half-valid one (bits 4 then an unknown id) changed nothing.

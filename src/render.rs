@@ -49,20 +49,14 @@ impl Automation {
                 }
                 None if points.is_empty() && i == 0 => {} // header
                 _ => {
-                    return Err(format!(
-                        "line {}: expected 'time_seconds,value', got '{line}'",
-                        i + 1
-                    ));
+                    return Err(format!("line {}: expected 'time_seconds,value', got '{line}'", i + 1));
                 }
             }
         }
         if points.is_empty() {
             return Err("no automation points".into());
         }
-        Ok(Self {
-            id: id.into(),
-            points,
-        })
+        Ok(Self { id: id.into(), points })
     }
 
     /// The value at `t` seconds: linear between points, the first/last value outside them, and
@@ -183,10 +177,7 @@ pub fn read_wav(path: &Path) -> Result<Audio, String> {
     })?;
     let spec = reader.spec();
     if !(1..=2).contains(&spec.channels) {
-        return Err(format!(
-            "{} channels are not supported (mono or stereo)",
-            spec.channels
-        ));
+        return Err(format!("{} channels are not supported (mono or stereo)", spec.channels));
     }
     let format = match (spec.sample_format, spec.bits_per_sample) {
         (hound::SampleFormat::Int, 16) => SampleFormat::S16,
@@ -248,12 +239,7 @@ pub fn process(
 ) -> Result<(), String> {
     let n = channels.first().map_or(0, Vec::len);
     let sr = sample_rate as f64;
-    let values_at = |i: usize| -> Vec<f64> {
-        automation
-            .iter()
-            .map(|a| a.value_at(i as f64 / sr))
-            .collect()
-    };
+    let values_at = |i: usize| -> Vec<f64> { automation.iter().map(|a| a.value_at(i as f64 / sr)).collect() };
     let apply = |values: &[f64]| -> Result<(), String> {
         for (a, &v) in automation.iter().zip(values) {
             params.set_by_id(&a.id, &ParamValue::Number(v))?;
@@ -327,10 +313,7 @@ pub fn write_wav(
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .ok_or("the output has no file name")?
-        .to_string_lossy();
+    let name = path.file_name().ok_or("the output has no file name")?.to_string_lossy();
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let tmp = dir.join(format!(
         ".{name}.{}-{}.tmp",
@@ -367,11 +350,7 @@ pub fn write_wav(
             for i in 0..n {
                 for (c, ch) in channels.iter().enumerate() {
                     let x = ch[i] as f64 * scale + d[c][i] as f64;
-                    let q = if x.is_finite() {
-                        x.round().clamp(lo, hi)
-                    } else {
-                        0.0
-                    };
+                    let q = if x.is_finite() { x.round().clamp(lo, hi) } else { 0.0 };
                     w.write_sample(q as i32).map_err(io)?;
                 }
             }
@@ -379,8 +358,7 @@ pub fn write_wav(
         }
     }
     w.finalize().map_err(io)?;
-    std::fs::rename(&tmp, path)
-        .map_err(|e| format!("cannot move the finished file into place: {e}"))?;
+    std::fs::rename(&tmp, path).map_err(|e| format!("cannot move the finished file into place: {e}"))?;
     guard.0 = None;
     Ok(())
 }
@@ -396,10 +374,7 @@ pub fn render_file(
     progress: &AtomicU64,
 ) -> Result<RenderStats, String> {
     if same_file(input, output) {
-        return Err(format!(
-            "{}: the output would overwrite the input",
-            output.display()
-        ));
+        return Err(format!("{}: the output would overwrite the input", output.display()));
     }
     if output.exists() && !options.force {
         return Err(format!(

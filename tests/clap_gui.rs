@@ -7,9 +7,7 @@
 //! Needs an X server (`DISPLAY`; scripts/test.sh starts Xvfb). Without one, or without the
 //! bundle, the test says so and passes unless `STAIRSTEP_REQUIRE_BUNDLES=1`.
 
-use clack_extensions::gui::{
-    GuiApiType, GuiConfiguration, GuiSize, HostGui, HostGuiImpl, PluginGui, Window,
-};
+use clack_extensions::gui::{GuiApiType, GuiConfiguration, GuiSize, HostGui, HostGuiImpl, PluginGui, Window};
 use clack_host::events::event_types::ParamValueEvent;
 use clack_host::prelude::*;
 use std::path::PathBuf;
@@ -85,10 +83,7 @@ fn param_id(id: &str) -> ClapId {
 fn editor_opens_and_closes_repeatedly_while_audio_runs() {
     let Some(path) = debug_bundle() else { return };
     let Ok((x11, screen_num)) = x11rb::connect(None) else {
-        assert!(
-            !required(),
-            "no X server: set DISPLAY (scripts/test.sh starts Xvfb)"
-        );
+        assert!(!required(), "no X server: set DISPLAY (scripts/test.sh starts Xvfb)");
         eprintln!("skipping: no X server");
         return;
     };
@@ -113,24 +108,11 @@ fn editor_opens_and_closes_repeatedly_while_audio_runs() {
     x11.map_window(parent).unwrap();
     x11.flush().unwrap();
 
-    let host_info = HostInfo::new(
-        "stairstep-tests",
-        "Stairstep",
-        "https://stairstep.audio",
-        "0.1",
-    )
-    .unwrap();
+    let host_info = HostInfo::new("stairstep-tests", "Stairstep", "https://stairstep.audio", "0.1").unwrap();
     let entry = unsafe { PluginEntry::load(&path) }.expect("load .clap");
     let factory = entry.get_plugin_factory().unwrap();
-    let id = factory
-        .plugin_descriptors()
-        .next()
-        .unwrap()
-        .id()
-        .unwrap()
-        .to_owned();
-    let mut instance =
-        PluginInstance::<TestHost>::new(|_| Shared, |_| (), &entry, &id, &host_info).unwrap();
+    let id = factory.plugin_descriptors().next().unwrap().id().unwrap().to_owned();
+    let mut instance = PluginInstance::<TestHost>::new(|_| Shared, |_| (), &entry, &id, &host_info).unwrap();
     let config = PluginAudioConfiguration {
         sample_rate: 48000.0,
         min_frames_count: 1,
@@ -152,35 +134,24 @@ fn editor_opens_and_closes_repeatedly_while_audio_runs() {
                 while !stop.load(Ordering::Relaxed) {
                     let mut input: [Vec<f32>; 2] = [vec![0.0; 256], vec![0.0; 256]];
                     for (i, v) in input[0].iter_mut().enumerate() {
-                        *v = (0.8
-                            * (2.0 * std::f64::consts::PI * 220.0 * (n + i as u64) as f64
-                                / 48000.0)
-                                .sin()) as f32;
+                        *v =
+                            (0.8 * (2.0 * std::f64::consts::PI * 220.0 * (n + i as u64) as f64 / 48000.0).sin()) as f32;
                     }
                     input[1] = input[0].clone();
                     let mut output = [vec![0.0f32; 256], vec![0.0f32; 256]];
                     // Bit Depth moves every block, so the editor has something to follow.
                     let bits = ((n / 256) % 23) as f64 / 23.0;
-                    let events = [ParamValueEvent::new(
-                        0,
-                        param_id("bits"),
-                        Pckn::match_all(),
-                        bits,
-                    )];
+                    let events = [ParamValueEvent::new(0, param_id("bits"), Pckn::match_all(), bits)];
                     let audio_in = in_ports.with_input_buffers([AudioPortBuffer {
                         latency: 0,
-                        channels: AudioPortBufferType::f32_input_only(input.iter_mut().map(|b| {
-                            InputChannel {
-                                buffer: b.as_mut_slice(),
-                                is_constant: false,
-                            }
+                        channels: AudioPortBufferType::f32_input_only(input.iter_mut().map(|b| InputChannel {
+                            buffer: b.as_mut_slice(),
+                            is_constant: false,
                         })),
                     }]);
                     let mut audio_out = out_ports.with_output_buffers([AudioPortBuffer {
                         latency: 0,
-                        channels: AudioPortBufferType::f32_output_only(
-                            output.iter_mut().map(|b| b.as_mut_slice()),
-                        ),
+                        channels: AudioPortBufferType::f32_output_only(output.iter_mut().map(|b| b.as_mut_slice())),
                     }]);
                     processor
                         .process(
@@ -203,10 +174,7 @@ fn editor_opens_and_closes_repeatedly_while_audio_runs() {
             })
         };
 
-        let gui: PluginGui = instance
-            .plugin_handle()
-            .get_extension()
-            .expect("Stairstep has a GUI");
+        let gui: PluginGui = instance.plugin_handle().get_extension().expect("Stairstep has a GUI");
         let x11_config = GuiConfiguration {
             api_type: GuiApiType::X11,
             is_floating: false,

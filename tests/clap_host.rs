@@ -29,11 +29,9 @@ const SR: f64 = 48000.0;
 fn bundle(debug: bool) -> Option<PathBuf> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target");
     let path = if debug {
-        std::env::var_os("STAIRSTEP_CLAP_DEBUG")
-            .map_or(root.join("bundled-debug/Stairstep.clap"), PathBuf::from)
+        std::env::var_os("STAIRSTEP_CLAP_DEBUG").map_or(root.join("bundled-debug/Stairstep.clap"), PathBuf::from)
     } else {
-        std::env::var_os("STAIRSTEP_CLAP")
-            .map_or(root.join("bundled/Stairstep.clap"), PathBuf::from)
+        std::env::var_os("STAIRSTEP_CLAP").map_or(root.join("bundled/Stairstep.clap"), PathBuf::from)
     };
     if path.exists() {
         return Some(path);
@@ -82,25 +80,13 @@ fn sine(freq: f64, amp: f64, n: usize) -> Vec<f32> {
 
 /// Render stereo input through a fresh instance in blocks of `block`, sending each change as
 /// a CLAP parameter event at its offset inside the block that contains it.
-fn render(
-    path: &PathBuf,
-    input: &[Vec<f32>; 2],
-    block: usize,
-    changes: &[Change],
-) -> [Vec<f32>; 2] {
-    let host_info = HostInfo::new(
-        "stairstep-tests",
-        "Stairstep",
-        "https://stairstep.audio",
-        "0.1",
-    )
-    .unwrap();
+fn render(path: &PathBuf, input: &[Vec<f32>; 2], block: usize, changes: &[Change]) -> [Vec<f32>; 2] {
+    let host_info = HostInfo::new("stairstep-tests", "Stairstep", "https://stairstep.audio", "0.1").unwrap();
     let entry = unsafe { PluginEntry::load(path) }.expect("load .clap");
     let factory = entry.get_plugin_factory().expect("plugin factory");
     let descriptor = factory.plugin_descriptors().next().expect("one plugin");
     let id = descriptor.id().unwrap().to_owned();
-    let mut instance = PluginInstance::<TestHost>::new(|_| Shared, |_| (), &entry, &id, &host_info)
-        .expect("instance");
+    let mut instance = PluginInstance::<TestHost>::new(|_| Shared, |_| (), &entry, &id, &host_info).expect("instance");
     let config = PluginAudioConfiguration {
         sample_rate: SR,
         min_frames_count: 1,
@@ -120,31 +106,19 @@ fn render(
         let events: Vec<ParamValueEvent> = changes
             .iter()
             .filter(|c| c.at >= start && c.at < start + len)
-            .map(|c| {
-                ParamValueEvent::new(
-                    (c.at - start) as u32,
-                    param_id(c.id),
-                    Pckn::match_all(),
-                    c.value,
-                )
-            })
+            .map(|c| ParamValueEvent::new((c.at - start) as u32, param_id(c.id), Pckn::match_all(), c.value))
             .collect();
         let mut in_bufs = [
             input[0][start..start + len].to_vec(),
             input[1][start..start + len].to_vec(),
         ];
         let (o0, o1) = out.split_at_mut(1);
-        let mut out_bufs = [
-            &mut o0[0][start..start + len],
-            &mut o1[0][start..start + len],
-        ];
+        let mut out_bufs = [&mut o0[0][start..start + len], &mut o1[0][start..start + len]];
         let audio_in = in_ports.with_input_buffers([AudioPortBuffer {
             latency: 0,
-            channels: AudioPortBufferType::f32_input_only(in_bufs.iter_mut().map(|b| {
-                InputChannel {
-                    buffer: b.as_mut_slice(),
-                    is_constant: false,
-                }
+            channels: AudioPortBufferType::f32_input_only(in_bufs.iter_mut().map(|b| InputChannel {
+                buffer: b.as_mut_slice(),
+                is_constant: false,
             })),
         }]);
         let mut audio_out = out_ports.with_output_buffers([AudioPortBuffer {
@@ -173,11 +147,7 @@ fn render(
 
 fn snr_db(x: &[f32], y: &[f32]) -> f64 {
     let s: f64 = x.iter().map(|&v| (v as f64).powi(2)).sum();
-    let e: f64 = x
-        .iter()
-        .zip(y)
-        .map(|(&a, &b)| (b as f64 - a as f64).powi(2))
-        .sum();
+    let e: f64 = x.iter().zip(y).map(|(&a, &b)| (b as f64 - a as f64).powi(2)).sum();
     10.0 * (s / e).log10()
 }
 
@@ -192,25 +162,13 @@ fn descriptor_has_the_product_metadata() {
     let entry = unsafe { PluginEntry::load(&path) }.unwrap();
     let factory = entry.get_plugin_factory().unwrap();
     let d = factory.plugin_descriptors().next().unwrap();
-    assert_eq!(
-        d.id().unwrap().to_str().unwrap(),
-        "audio.stairstep.stairstep"
-    );
+    assert_eq!(d.id().unwrap().to_str().unwrap(), "audio.stairstep.stairstep");
     assert_eq!(d.name().unwrap().to_str().unwrap(), "Stairstep");
     assert_eq!(d.vendor().unwrap().to_str().unwrap(), "Stairstep");
-    assert_eq!(
-        d.version().unwrap().to_str().unwrap(),
-        env!("CARGO_PKG_VERSION")
-    );
-    let features: Vec<String> = d
-        .features()
-        .map(|f| f.to_str().unwrap().to_string())
-        .collect();
+    assert_eq!(d.version().unwrap().to_str().unwrap(), env!("CARGO_PKG_VERSION"));
+    let features: Vec<String> = d.features().map(|f| f.to_str().unwrap().to_string()).collect();
     for f in ["audio-effect", "distortion", "stereo", "mono"] {
-        assert!(
-            features.iter().any(|x| x == f),
-            "feature {f} missing from {features:?}"
-        );
+        assert!(features.iter().any(|x| x == f), "feature {f} missing from {features:?}");
     }
 }
 
@@ -322,12 +280,7 @@ fn output_is_independent_of_host_block_size_and_build() {
             "block {block} differs"
         );
     }
-    assert!(
-        reference[0]
-            .iter()
-            .chain(&reference[1])
-            .all(|v| v.is_finite())
-    );
+    assert!(reference[0].iter().chain(&reference[1]).all(|v| v.is_finite()));
     if let Some(debug) = bundle(true) {
         assert!(
             render(&debug, &x, 64, &changes) == reference,
@@ -358,9 +311,6 @@ fn tpdf_through_the_host_meets_6_02n_minus_3_01() {
     for ch in 0..2 {
         let snr = snr_db(&x[ch][1000..], &y[ch][1000..]);
         let expected = 6.0206 * 10.0 - 3.0103 + 20.0 * amp.log10();
-        assert!(
-            (snr - expected).abs() < 0.5,
-            "channel {ch}: {snr:.2} vs {expected:.2}"
-        );
+        assert!((snr - expected).abs() < 0.5, "channel {ch}: {snr:.2} vs {expected:.2}");
     }
 }

@@ -108,10 +108,7 @@ fn double_click_resets_bit_depth_and_wheel_moves_it() {
 fn typed_bit_depth_is_taken_on_enter() {
     let mut h = harness();
     assert_eq!(
-        h.get_by_role(Role::TextInput)
-            .accesskit_node()
-            .value()
-            .as_deref(),
+        h.get_by_role(Role::TextInput).accesskit_node().value().as_deref(),
         Some("8.00")
     );
     h.get_by_role(Role::TextInput).focus();
@@ -136,10 +133,7 @@ fn choosing_tpdf_sets_dither() {
     h.run_steps(2);
     assert_eq!(h.state().params.dither.value(), DitherParam::Tpdf);
     let c = calls(&h, "Dither");
-    assert_eq!(
-        c.iter().map(|c| c.0).collect::<Vec<_>>(),
-        ["begin", "set", "end"]
-    );
+    assert_eq!(c.iter().map(|c| c.0).collect::<Vec<_>>(), ["begin", "set", "end"]);
 }
 
 #[test]
@@ -147,10 +141,7 @@ fn listen_and_bypass_buttons_set_their_parameters() {
     let mut h = harness();
     h.get_by_role_and_label(Role::Button, "Error").click();
     h.run_steps(2);
-    assert_eq!(
-        h.state().params.listen.value(),
-        stairstep::params::ListenParam::Error
-    );
+    assert_eq!(h.state().params.listen.value(), stairstep::params::ListenParam::Error);
     h.get_by_label("Bypass").click();
     h.run_steps(2);
     assert!(h.state().params.bypass.value());
@@ -177,12 +168,7 @@ fn readouts_show_the_numbers_of_real_analysis_data() {
     let mut h = harness();
     // An 8-bit crush of a 997 Hz sine at 1 - Δ through the real engine and analysis writer.
     let (mut writer, mut reader) = analysis_channel(48000.0);
-    let mut engine = Engine::new(
-        1,
-        48000.0,
-        stairstep::dsp::Settings::default(),
-        DEFAULT_SEED,
-    );
+    let mut engine = Engine::new(1, 48000.0, stairstep::dsp::Settings::default(), DEFAULT_SEED);
     let amp = 1.0 - 1.0 / 128.0;
     let mut x: Vec<f32> = (0..48000)
         .map(|i| (amp * (2.0 * std::f64::consts::PI * 997.0 * i as f64 / 48000.0).sin()) as f32)
@@ -193,10 +179,7 @@ fn readouts_show_the_numbers_of_real_analysis_data() {
 
     let snr = readout(&h, "SNR ");
     let expected = 6.0206 * 8.0 + 1.7609 + 20.0 * (amp as f32).log10();
-    assert!(
-        (snr - expected).abs() < 0.3,
-        "SNR readout {snr}, expected {expected}"
-    );
+    assert!((snr - expected).abs() < 0.3, "SNR readout {snr}, expected {expected}");
     let enob = readout(&h, "ENOB ");
     assert!((enob - 8.0).abs() < 0.06, "ENOB readout {enob}");
     // Error RMS: Δ²/12 at 8 bits is -52.94 dB, +3.01 for the AES17 full-scale-sine reference.
@@ -217,10 +200,7 @@ fn the_spectrum_follows_its_theory_line_for_tpdf() {
     let mut model = EditorModel::new();
     for block in 0..40 {
         let mut x: Vec<f32> = (0..4096)
-            .map(|i| {
-                (0.5 * (2.0 * std::f64::consts::PI * 997.0 * (block * 4096 + i) as f64 / 48000.0)
-                    .sin()) as f32
-            })
+            .map(|i| (0.5 * (2.0 * std::f64::consts::PI * 997.0 * (block * 4096 + i) as f64 / 48000.0).sin()) as f32)
             .collect();
         engine.process_tapped(&mut [&mut x], Some(&mut writer));
         model.update(&mut reader);

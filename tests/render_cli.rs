@@ -16,10 +16,7 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 fn run(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .output()
-        .expect("run stairstep-render")
+    Command::new(BIN).args(args).output().expect("run stairstep-render")
 }
 
 fn stderr(o: &Output) -> String {
@@ -68,10 +65,7 @@ fn read_f32(path: &Path) -> (hound::WavSpec, Vec<Vec<f32>>) {
 #[test]
 fn float_render_equals_the_engine_bit_for_bit() {
     let dir = scratch("identity");
-    let x = vec![
-        sine(20000, 997.0, 44100.0, 0.8),
-        sine(20000, 441.0, 44100.0, 0.5),
-    ];
+    let x = vec![sine(20000, 997.0, 44100.0, 0.8), sine(20000, 441.0, 44100.0, 0.5)];
     let (input, output) = (dir.join("in.wav"), dir.join("out.wav"));
     write(&input, &x, 44100, 32, true);
     let o = run(&[
@@ -93,9 +87,7 @@ fn float_render_equals_the_engine_bit_for_bit() {
 
     let params = StairstepParams::default();
     params.set_by_id("bits", &ParamValue::Number(5.5)).unwrap();
-    params
-        .set_by_id("dither", &ParamValue::Text("tpdf".into()))
-        .unwrap();
+    params.set_by_id("dither", &ParamValue::Text("tpdf".into())).unwrap();
     params.set_by_id("mix", &ParamValue::Number(80.0)).unwrap();
     let mut expected = x.clone();
     let mut engine = Engine::new(2, 44100.0, params.settings(), DEFAULT_SEED);
@@ -132,11 +124,7 @@ fn every_input_format_reads_and_keeps_its_format() {
         assert!(o.status.success(), "{bits} {float}: {}", stderr(&o));
         let (spec, y) = read_f32(&output);
         assert_eq!(
-            (
-                spec.bits_per_sample,
-                spec.sample_rate,
-                spec.channels as usize
-            ),
+            (spec.bits_per_sample, spec.sample_rate, spec.channels as usize),
             (bits, sr, ch)
         );
         let (_, xin) = read_f32(&input);
@@ -155,13 +143,7 @@ fn integer_output_gets_tpdf_dither_unless_disabled() {
     let dir = scratch("outdither");
     let input = dir.join("in.wav");
     // A very quiet float sine: 16-bit output rounds it away without dither.
-    write(
-        &input,
-        &[sine(48000, 997.0, 48000.0, 0.4 / 32768.0)],
-        48000,
-        32,
-        true,
-    );
+    write(&input, &[sine(48000, 997.0, 48000.0, 0.4 / 32768.0)], 48000, 32, true);
     let plain = dir.join("plain.wav");
     let dithered = dir.join("dithered.wav");
     let i = input.to_str().unwrap();
@@ -179,16 +161,9 @@ fn integer_output_gets_tpdf_dither_unless_disabled() {
         .success()
     );
     assert!(
-        run(&[
-            i,
-            dithered.to_str().unwrap(),
-            "--bits",
-            "24",
-            "--format",
-            "s16"
-        ])
-        .status
-        .success()
+        run(&[i, dithered.to_str().unwrap(), "--bits", "24", "--format", "s16"])
+            .status
+            .success()
     );
     let (spec, p) = read_f32(&plain);
     assert_eq!(spec.bits_per_sample, 16);
@@ -196,11 +171,7 @@ fn integer_output_gets_tpdf_dither_unless_disabled() {
     let (_, d) = read_f32(&dithered);
     let lsb = 1.0 / 32768.0;
     assert!(d[0].iter().all(|&v| v.abs() <= 2.0 * lsb));
-    let power: f64 = d[0]
-        .iter()
-        .map(|&v| (v as f64 / lsb as f64).powi(2))
-        .sum::<f64>()
-        / d[0].len() as f64;
+    let power: f64 = d[0].iter().map(|&v| (v as f64 / lsb as f64).powi(2)).sum::<f64>() / d[0].len() as f64;
     // TPDF (1/6 LSB²) plus rounding (1/12) plus the signal (0.08): about 0.33 LSB².
     assert!((power - 0.33).abs() < 0.05, "dithered power {power} LSB²");
 }
@@ -222,16 +193,7 @@ fn batch_renders_are_parallel_and_deterministic() {
     }
     let render_to = |out: &str| {
         let mut args: Vec<&str> = inputs.iter().map(String::as_str).collect();
-        args.extend([
-            "--out-dir",
-            out,
-            "--bits",
-            "6",
-            "--dither",
-            "hp-tpdf",
-            "-j",
-            "3",
-        ]);
+        args.extend(["--out-dir", out, "--bits", "6", "--dither", "hp-tpdf", "-j", "3"]);
         let o = run(&args);
         assert!(o.status.success(), "{}", stderr(&o));
         assert!(String::from_utf8_lossy(&o.stdout).contains("4 files rendered"));
@@ -292,19 +254,11 @@ fn presets_save_and_load_the_same_settings() {
         .success()
     );
     assert!(
-        run(&[
-            i,
-            by_preset.to_str().unwrap(),
-            "--preset",
-            preset.to_str().unwrap()
-        ])
-        .status
-        .success()
+        run(&[i, by_preset.to_str().unwrap(), "--preset", preset.to_str().unwrap()])
+            .status
+            .success()
     );
-    assert_eq!(
-        std::fs::read(by_flags).unwrap(),
-        std::fs::read(by_preset).unwrap()
-    );
+    assert_eq!(std::fs::read(by_flags).unwrap(), std::fs::read(by_preset).unwrap());
 }
 
 #[test]
@@ -337,11 +291,7 @@ fn assert_fails(args: &[&str], needle: &str) {
     let o = run(args);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
-    assert_eq!(
-        err.trim_end().lines().count(),
-        1,
-        "{args:?}: not one line: {err}"
-    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: not one line: {err}");
     assert!(err.contains(needle), "{args:?}: '{err}' lacks '{needle}'");
 }
 
@@ -354,10 +304,7 @@ fn bad_input_is_one_clear_line_and_exit_code_2() {
     let out = dir.join("out.wav");
     let o = out.to_str().unwrap();
 
-    assert_fails(
-        &[dir.join("missing.wav").to_str().unwrap(), o],
-        "missing.wav",
-    );
+    assert_fails(&[dir.join("missing.wav").to_str().unwrap(), o], "missing.wav");
     let text = dir.join("notes.wav");
     std::fs::write(&text, "these are not samples").unwrap();
     assert_fails(&[text.to_str().unwrap(), o], "not a WAV file");
@@ -365,20 +312,11 @@ fn bad_input_is_one_clear_line_and_exit_code_2() {
     std::fs::write(&truncated, &std::fs::read(&good).unwrap()[..30]).unwrap();
     assert_fails(&[truncated.to_str().unwrap(), o], "truncated.wav");
     let quad = dir.join("quad.wav");
-    write(
-        &quad,
-        &vec![sine(100, 500.0, 48000.0, 0.5); 4],
-        48000,
-        16,
-        false,
-    );
+    write(&quad, &vec![sine(100, 500.0, 48000.0, 0.5); 4], 48000, 16, false);
     assert_fails(&[quad.to_str().unwrap(), o], "4 channels are not supported");
     let eight = dir.join("eight.wav");
     write(&eight, &[sine(100, 500.0, 48000.0, 0.5)], 48000, 8, false);
-    assert_fails(
-        &[eight.to_str().unwrap(), o],
-        "8-bit integer samples are not supported",
-    );
+    assert_fails(&[eight.to_str().unwrap(), o], "8-bit integer samples are not supported");
 
     assert_fails(&[g, o, "--bits", "30"], "out of range");
     assert_fails(&[g, o, "--dither", "pink"], "not one of");
@@ -386,22 +324,14 @@ fn bad_input_is_one_clear_line_and_exit_code_2() {
     assert_fails(&[g, o, "--format", "s8"], "unknown format");
     let csv = dir.join("bad.csv");
     std::fs::write(&csv, "0,8\n1;x\n").unwrap();
-    assert_fails(
-        &[g, o, "--automate", &format!("bits={}", csv.display())],
-        "line 2",
-    );
+    assert_fails(&[g, o, "--automate", &format!("bits={}", csv.display())], "line 2");
     std::fs::write(&csv, "0,8\n").unwrap();
     assert_fails(
         &[g, o, "--automate", &format!("dither={}", csv.display())],
         "cannot be automated",
     );
     assert_fails(
-        &[
-            g,
-            o,
-            "--automate",
-            &format!("bits={}", dir.join("none.csv").display()),
-        ],
+        &[g, o, "--automate", &format!("bits={}", dir.join("none.csv").display())],
         "none.csv",
     );
     assert_fails(
@@ -414,20 +344,14 @@ fn bad_input_is_one_clear_line_and_exit_code_2() {
         "{\"format\": \"stairstep-preset\", \"version\": 1, \"params\": {\"bits\": 0}}",
     )
     .unwrap();
-    assert_fails(
-        &[g, o, "--preset", bad_preset.to_str().unwrap()],
-        "out of range",
-    );
+    assert_fails(&[g, o, "--preset", bad_preset.to_str().unwrap()], "out of range");
     // None of that left an output or a temporary file behind.
     let left: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
     assert!(!out.exists());
-    assert!(
-        left.iter().all(|n| !n.to_string_lossy().ends_with(".tmp")),
-        "{left:?}"
-    );
+    assert!(left.iter().all(|n| !n.to_string_lossy().ends_with(".tmp")), "{left:?}");
 }
 
 #[test]

@@ -37,23 +37,9 @@ fn parse() -> Result<Options, String> {
     while let Some(a) = it.next() {
         let mut value = || it.next().ok_or(format!("{a} needs a value"));
         match a.as_str() {
-            "--bits" => {
-                o.bits = value()?
-                    .parse()
-                    .map_err(|_| "--bits takes a number from 1 to 24")?
-            }
-            "--freq" => {
-                o.freq = value()?
-                    .parse()
-                    .map_err(|_| "--freq takes a frequency in Hz")?
-            }
-            "--close-after" => {
-                o.close_after = Some(
-                    value()?
-                        .parse()
-                        .map_err(|_| "--close-after takes seconds")?,
-                )
-            }
+            "--bits" => o.bits = value()?.parse().map_err(|_| "--bits takes a number from 1 to 24")?,
+            "--freq" => o.freq = value()?.parse().map_err(|_| "--freq takes a frequency in Hz")?,
+            "--close-after" => o.close_after = Some(value()?.parse().map_err(|_| "--close-after takes seconds")?),
             "--dither" => {
                 o.dither = match value()?.as_str() {
                     "off" => DitherParam::Off,
@@ -61,9 +47,7 @@ fn parse() -> Result<Options, String> {
                     "tpdf" => DitherParam::Tpdf,
                     "hp-tpdf" => DitherParam::HighPassTpdf,
                     other => {
-                        return Err(format!(
-                            "unknown dither '{other}' (off, rpdf, tpdf, hp-tpdf)"
-                        ));
+                        return Err(format!("unknown dither '{other}' (off, rpdf, tpdf, hp-tpdf)"));
                     }
                 }
             }
@@ -128,9 +112,7 @@ fn main() {
             let start = Instant::now();
             while running.load(Ordering::Relaxed) {
                 for v in buf.iter_mut() {
-                    *v = 0.8
-                        * (2.0 * std::f64::consts::PI * freq as f64 * n as f64 / SR as f64).sin()
-                            as f32;
+                    *v = 0.8 * (2.0 * std::f64::consts::PI * freq as f64 * n as f64 / SR as f64).sin() as f32;
                     n += 1;
                 }
                 engine.set_settings(params.settings());
@@ -151,12 +133,13 @@ fn main() {
         started: Instant::now(),
         close_after: options.close_after,
     };
-    let settings = EguiWindowSettings::new()
-        .with_title("Stairstep preview")
-        .with_size(baseview::dpi::LogicalSize::new(
-            DEFAULT_SIZE.width as f64,
-            DEFAULT_SIZE.height as f64,
-        ));
+    let settings =
+        EguiWindowSettings::new()
+            .with_title("Stairstep preview")
+            .with_size(baseview::dpi::LogicalSize::new(
+                DEFAULT_SIZE.width as f64,
+                DEFAULT_SIZE.height as f64,
+            ));
     let result = EguiWindow::create(settings, app).and_then(|w| w.run_until_closed());
     running.store(false, Ordering::Relaxed);
     let _ = audio.join();

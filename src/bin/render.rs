@@ -35,25 +35,58 @@ fn command(params: &StairstepParams) -> Command {
         .arg(Arg::new("files").num_args(0..).value_name("FILES").help(
             "IN.wav OUT.wav, or several inputs with --out-dir (16/24/32-bit integer or 32-bit float, mono or stereo)",
         ))
-        .arg(Arg::new("out-dir").long("out-dir").value_name("DIR").help("Write each input to DIR under its own name"))
-        .arg(Arg::new("preset").long("preset").value_name("FILE").help("Load a preset (flags given too take precedence)"))
-        .arg(Arg::new("save-preset").long("save-preset").value_name("FILE").help("Write the resulting settings as a preset"))
+        .arg(
+            Arg::new("out-dir")
+                .long("out-dir")
+                .value_name("DIR")
+                .help("Write each input to DIR under its own name"),
+        )
+        .arg(
+            Arg::new("preset")
+                .long("preset")
+                .value_name("FILE")
+                .help("Load a preset (flags given too take precedence)"),
+        )
+        .arg(
+            Arg::new("save-preset")
+                .long("save-preset")
+                .value_name("FILE")
+                .help("Write the resulting settings as a preset"),
+        )
         .arg(
             Arg::new("automate")
                 .long("automate")
                 .value_name("ID=FILE.csv")
                 .action(ArgAction::Append)
-                .help("Automate a continuous parameter from a CSV of 'time_seconds,value' rows (linear between points)"),
+                .help(
+                    "Automate a continuous parameter from a CSV of 'time_seconds,value' rows (linear between points)",
+                ),
         )
-        .arg(Arg::new("format").long("format").value_name("s16|s24|s32|f32").help("Output format (default: the input's)"))
+        .arg(
+            Arg::new("format")
+                .long("format")
+                .value_name("s16|s24|s32|f32")
+                .help("Output format (default: the input's)"),
+        )
         .arg(
             Arg::new("no-output-dither")
                 .long("no-output-dither")
                 .action(ArgAction::SetTrue)
                 .help("Do not add TPDF dither when writing an integer format"),
         )
-        .arg(Arg::new("force").long("force").action(ArgAction::SetTrue).help("Overwrite existing output files"))
-        .arg(Arg::new("quiet").long("quiet").short('q').action(ArgAction::SetTrue).help("No progress bar"))
+        .arg(
+            Arg::new("force")
+                .long("force")
+                .action(ArgAction::SetTrue)
+                .help("Overwrite existing output files"),
+        )
+        .arg(
+            Arg::new("quiet")
+                .long("quiet")
+                .short('q')
+                .action(ArgAction::SetTrue)
+                .help("No progress bar"),
+        )
         .arg(
             Arg::new("seed")
                 .long("seed")
@@ -115,9 +148,7 @@ fn main() {
                 serde_json::Value::Number(n) => ParamValue::Number(n.as_f64().unwrap_or(f64::NAN)),
                 serde_json::Value::String(s) => ParamValue::Text(s.clone()),
                 serde_json::Value::Bool(b) => ParamValue::Bool(*b),
-                other => fail(format!(
-                    "{path}: {id}: {other} is not a number, text or true/false"
-                )),
+                other => fail(format!("{path}: {id}: {other} is not a number, text or true/false")),
             };
             settings.push((id.clone(), value));
         }
@@ -138,8 +169,7 @@ fn main() {
             .unwrap_or_else(|| fail(format!("--automate {spec}: expected ID=FILE.csv")));
         let text = std::fs::read_to_string(file).unwrap_or_else(|e| fail(format!("{file}: {e}")));
         let a = Automation::parse(id, &text).unwrap_or_else(|e| fail(format!("{file}: {e}")));
-        a.validate(&params)
-            .unwrap_or_else(|e| fail(format!("{file}: {e}")));
+        a.validate(&params).unwrap_or_else(|e| fail(format!("{file}: {e}")));
         automation.push(a);
     }
 
@@ -162,8 +192,7 @@ fn main() {
         (_, 0) => fail("no input files (try --help)"),
         (Some(dir), _) => {
             let dir = PathBuf::from(dir);
-            std::fs::create_dir_all(&dir)
-                .unwrap_or_else(|e| fail(format!("{}: {e}", dir.display())));
+            std::fs::create_dir_all(&dir).unwrap_or_else(|e| fail(format!("{}: {e}", dir.display())));
             let mut seen = std::collections::HashSet::new();
             files
                 .iter()
@@ -172,10 +201,7 @@ fn main() {
                         .file_name()
                         .unwrap_or_else(|| fail(format!("{}: not a file", f.display())));
                     if !seen.insert(name.to_owned()) {
-                        fail(format!(
-                            "{}: two inputs share this name in --out-dir",
-                            f.display()
-                        ));
+                        fail(format!("{}: two inputs share this name in --out-dir", f.display()));
                     }
                     (f.clone(), dir.join(name))
                 })
@@ -192,10 +218,7 @@ fn main() {
             .get_one::<String>("format")
             .map(|f| SampleFormat::parse(f).unwrap_or_else(|e| fail(format!("--format: {e}")))),
         output_dither: !matches.get_flag("no-output-dither"),
-        seed: matches
-            .get_one::<u32>("seed")
-            .copied()
-            .unwrap_or(DEFAULT_SEED),
+        seed: matches.get_one::<u32>("seed").copied().unwrap_or(DEFAULT_SEED),
         force: matches.get_flag("force"),
     };
 
@@ -209,10 +232,8 @@ fn main() {
     let bar = show_progress.then(|| {
         let bar = indicatif::ProgressBar::new(total);
         bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bar:40} {percent:>3}% {elapsed_precise} eta {eta}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template("{bar:40} {percent:>3}% {elapsed_precise} eta {eta}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         bar
     });
@@ -240,9 +261,7 @@ fn main() {
             });
         }
         if let Some(bar) = &bar {
-            while next.load(Ordering::Relaxed) < jobs.len() + workers
-                && results.lock().unwrap().len() < jobs.len()
-            {
+            while next.load(Ordering::Relaxed) < jobs.len() + workers && results.lock().unwrap().len() < jobs.len() {
                 bar.set_position(progress.load(Ordering::Relaxed));
                 std::thread::sleep(std::time::Duration::from_millis(100));
             }

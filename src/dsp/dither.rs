@@ -89,8 +89,7 @@ impl Dither {
                 // carries across blocks.
                 for (i, d) in out.iter_mut().enumerate() {
                     let p = pos.wrapping_add(i as u32);
-                    *d = rectangular(self.rng.word_at(p))
-                        - rectangular(self.rng.word_at(p.wrapping_sub(1)));
+                    *d = rectangular(self.rng.word_at(p)) - rectangular(self.rng.word_at(p.wrapping_sub(1)));
                 }
             }
         }
@@ -120,10 +119,7 @@ mod tests {
     /// error of the variance estimate is about 0.3 %).
     fn check_distribution(mode: DitherMode, bound: f32, variance: f64) {
         let x = draw(mode, 1 << 18);
-        assert!(
-            x.iter().all(|v| v.abs() < bound),
-            "{mode:?} exceeds ±{bound}"
-        );
+        assert!(x.iter().all(|v| v.abs() < bound), "{mode:?} exceeds ±{bound}");
         let (mean, var) = moments(&x);
         assert!(mean.abs() < 0.005, "{mode:?} mean {mean}");
         assert!(
@@ -171,8 +167,7 @@ mod tests {
     /// Lag-1 autocorrelation: about 0 for white dither, -1/2 for u[n] - u[n-1].
     fn lag1(x: &[f32]) -> f64 {
         let (_, var) = moments(x);
-        let c: f64 =
-            x.windows(2).map(|w| w[0] as f64 * w[1] as f64).sum::<f64>() / (x.len() - 1) as f64;
+        let c: f64 = x.windows(2).map(|w| w[0] as f64 * w[1] as f64).sum::<f64>() / (x.len() - 1) as f64;
         c / var
     }
 

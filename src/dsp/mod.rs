@@ -5,15 +5,21 @@
 //! per-channel struct with `reset()` that processes a slice at a time, and nothing allocates
 //! after construction.
 
+pub mod curve;
 pub mod dither;
 pub mod engine;
+pub mod filter;
+pub mod hold;
 pub mod quantizer;
 pub mod rng;
+pub mod shaping;
 pub mod smoother;
 
 #[cfg(test)]
 pub(crate) mod test_util;
 
+pub use curve::Curve;
 pub use dither::DitherMode;
 pub use engine::{Engine, Listen, Settings};
 pub use quantizer::QuantizerMode;
+pub use shaping::Shaping;

@@ -131,29 +131,20 @@ pub fn quantize_block(
     debug_assert!(grid.inv_step.len() == n && grid.step.len() == n);
     debug_assert!(grid.k_min.len() == n && grid.k_max.len() == n);
     let (input, dither) = (&input[..n], &dither[..n]);
-    let (inv, step, k_min, k_max) = (
-        &grid.inv_step[..n],
-        &grid.step[..n],
-        &grid.k_min[..n],
-        &grid.k_max[..n],
-    );
+    let (inv, step, k_min, k_max) = (&grid.inv_step[..n], &grid.step[..n], &grid.k_min[..n], &grid.k_max[..n]);
 
     match mode {
         QuantizerMode::MidTread => {
             for i in 0..n {
                 // Keep the index inside the exact rounding range before rounding.
-                let v = (input[i] * inv[i] + dither[i])
-                    .max(k_min[i] - 1.0)
-                    .min(k_max[i] + 1.0);
+                let v = (input[i] * inv[i] + dither[i]).max(k_min[i] - 1.0).min(k_max[i] + 1.0);
                 let k = floor_exact(v + 0.5).max(k_min[i]).min(k_max[i]);
                 out[i] = k * step[i];
             }
         }
         QuantizerMode::MidRise => {
             for i in 0..n {
-                let v = (input[i] * inv[i] + dither[i])
-                    .max(k_min[i] - 1.0)
-                    .min(k_max[i] + 1.0);
+                let v = (input[i] * inv[i] + dither[i]).max(k_min[i] - 1.0).min(k_max[i] + 1.0);
                 let k = floor_exact(v).max(k_min[i]).min(k_max[i]);
                 let y = (k + 0.5) * step[i];
                 out[i] = if mute_zero && input[i] == 0.0 { 0.0 } else { y };
@@ -171,12 +162,7 @@ mod tests {
     fn quantize(mode: QuantizerMode, bits: f32, x: &[f32]) -> Vec<f32> {
         let g = Grid::new(bits, mode);
         let n = x.len();
-        let (inv, step, lo, hi) = (
-            vec![g.inv_step; n],
-            vec![g.step; n],
-            vec![g.k_min; n],
-            vec![g.k_max; n],
-        );
+        let (inv, step, lo, hi) = (vec![g.inv_step; n], vec![g.step; n], vec![g.k_min; n], vec![g.k_max; n]);
         let grid = GridBlock {
             inv_step: &inv,
             step: &step,
@@ -216,17 +202,11 @@ mod tests {
 
     /// The output levels of a fine sweep beyond full scale are exactly the documented set.
     fn check_level_set(mode: QuantizerMode, bits: u32) {
-        let x: Vec<f32> = (0..=30000)
-            .map(|i| -1.5 + 3.0 * i as f32 / 30000.0)
-            .collect();
+        let x: Vec<f32> = (0..=30000).map(|i| -1.5 + 3.0 * i as f32 / 30000.0).collect();
         let y = quantize(mode, bits as f32, &x);
         let step = 2f32.powi(1 - bits as i32);
         let half = 1i32 << (bits - 1);
-        let offset = if mode == QuantizerMode::MidRise {
-            0.5
-        } else {
-            0.0
-        };
+        let offset = if mode == QuantizerMode::MidRise { 0.5 } else { 0.0 };
         let mut expected: Vec<f32> = (-half..half).map(|k| (k as f32 + offset) * step).collect();
         let mut got = y.clone();
         got.sort_by(f32::total_cmp);
@@ -275,11 +255,7 @@ mod tests {
 
     #[test]
     fn mid_tread_ties_round_up_as_floor_of_x_plus_half() {
-        let y = quantize(
-            QuantizerMode::MidTread,
-            3.0,
-            &[0.125, -0.125, 0.375, -0.375],
-        );
+        let y = quantize(QuantizerMode::MidTread, 3.0, &[0.125, -0.125, 0.375, -0.375]);
         // Δ = 0.25: 0.5 steps -> 1, -0.5 steps -> 0, 1.5 -> 2, -1.5 -> -1.
         assert_eq!(y, vec![0.25, 0.0, 0.5, -0.25]);
     }
@@ -287,11 +263,7 @@ mod tests {
     #[test]
     fn quiet_input_vanishes_mid_tread_and_becomes_half_step_mid_rise() {
         let x = sine(997.0, 48000.0, 0.003, 4800); // below Δ/2 = 1/256 at 8 bits
-        assert!(
-            quantize(QuantizerMode::MidTread, 8.0, &x)
-                .iter()
-                .all(|&y| y == 0.0)
-        );
+        assert!(quantize(QuantizerMode::MidTread, 8.0, &x).iter().all(|&y| y == 0.0));
         let y = quantize(QuantizerMode::MidRise, 8.0, &x);
         for (&xi, &yi) in x.iter().zip(&y) {
             if xi != 0.0 {
@@ -311,10 +283,7 @@ mod tests {
         let y = quantize(QuantizerMode::MidTread, bits, &x);
         for &yi in &y {
             let k = yi / g.step;
-            assert!(
-                (k - k.round()).abs() < 1e-3,
-                "{yi} is not on the grid of {bits} bits"
-            );
+            assert!((k - k.round()).abs() < 1e-3, "{yi} is not on the grid of {bits} bits");
         }
         let snr = snr_db(&x, &y);
         let expected = 6.0206 * bits as f64 + 1.7609 + 20.0 * amp.log10();
@@ -355,10 +324,7 @@ mod tests {
             let b = 4.0 + 0.1 * i as f32;
             let snr = snr_db(&x, &quantize(QuantizerMode::MidTread, b, &x));
             let expected = 6.0206 * b as f64 + 1.7609 + 20.0 * 0.9f64.log10();
-            assert!(
-                (snr - expected).abs() < 1.0,
-                "{b}: {snr:.2} vs {expected:.2}"
-            );
+            assert!((snr - expected).abs() < 1.0, "{b}: {snr:.2} vs {expected:.2}");
         }
     }
 
@@ -366,25 +332,10 @@ mod tests {
     fn outputs_stay_in_range_at_every_depth() {
         let x = [-1e30f32, -2.0, -1.0, -0.999, 0.0, 0.999, 1.0, 2.0, 1e30];
         for mode in [QuantizerMode::MidTread, QuantizerMode::MidRise] {
-            for bits in [
-                1.0,
-                1.5,
-                2.0,
-                7.3,
-                16.0,
-                23.0,
-                23.9,
-                24.0,
-                0.0,
-                100.0,
-                f32::NAN,
-            ] {
+            for bits in [1.0, 1.5, 2.0, 7.3, 16.0, 23.0, 23.9, 24.0, 0.0, 100.0, f32::NAN] {
                 let g = Grid::new(bits, mode);
                 for y in quantize(mode, bits, &x) {
-                    assert!(
-                        y.is_finite() && (-1.0..1.0).contains(&y),
-                        "{mode:?} {bits}: {y}"
-                    );
+                    assert!(y.is_finite() && (-1.0..1.0).contains(&y), "{mode:?} {bits}: {y}");
                     assert!(y.abs() <= g.peak(mode));
                 }
             }

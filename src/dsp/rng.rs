@@ -38,8 +38,7 @@ impl CounterRng {
     /// A stream for channel `channel` of a generator seeded with `seed`.
     pub fn new(seed: u32, channel: usize) -> Self {
         Self {
-            key: lowbias32(seed ^ 0x5354_5250)
-                .wrapping_add((channel as u32).wrapping_mul(KEY_SPREAD)),
+            key: lowbias32(seed ^ 0x5354_5250).wrapping_add((channel as u32).wrapping_mul(KEY_SPREAD)),
             counter: 0,
         }
     }
@@ -134,10 +133,7 @@ mod tests {
         rng.fill(&mut words);
         for bit in 0..32 {
             let ones = words.iter().filter(|w| (*w >> bit) & 1 == 1).count() as f64;
-            assert!(
-                (ones - 32768.0).abs() < 5.0 * 128.0,
-                "bit {bit}: {ones} ones"
-            );
+            assert!((ones - 32768.0).abs() < 5.0 * 128.0, "bit {bit}: {ones} ones");
         }
     }
 }

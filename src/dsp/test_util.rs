@@ -45,11 +45,7 @@ pub fn power_spectrum(x: &[f64], seg: usize) -> Vec<f64> {
         fft.process(&mut buf);
         for (k, a) in acc.iter_mut().enumerate() {
             let mag = buf[k].norm_sqr() / (wpow * seg as f64);
-            *a += if k == 0 || k == seg / 2 {
-                mag
-            } else {
-                2.0 * mag
-            };
+            *a += if k == 0 || k == seg / 2 { mag } else { 2.0 * mag };
         }
     }
     acc.iter().map(|a| a / segments as f64).collect()

@@ -31,10 +31,7 @@ impl Platform {
 
 /// Per-user plugin folders (VST3, CLAP), from the formats' documented locations:
 /// Steinberg's "VST 3 locations" page and the CLAP `entry.h` search paths.
-fn plugin_dirs(
-    os: Platform,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<(PathBuf, PathBuf), String> {
+fn plugin_dirs(os: Platform, env: &dyn Fn(&str) -> Option<String>) -> Result<(PathBuf, PathBuf), String> {
     match os {
         Platform::Linux | Platform::Mac => {
             let home = env("HOME").ok_or("HOME is not set: pass --vst3-dir and --clap-dir")?;
@@ -47,8 +44,7 @@ fn plugin_dirs(
             })
         }
         Platform::Windows => {
-            let local = env("LOCALAPPDATA")
-                .ok_or("LOCALAPPDATA is not set: pass --vst3-dir and --clap-dir")?;
+            let local = env("LOCALAPPDATA").ok_or("LOCALAPPDATA is not set: pass --vst3-dir and --clap-dir")?;
             let base = PathBuf::from(local).join("Programs").join("Common");
             Ok((base.join("VST3"), base.join("CLAP")))
         }
@@ -99,14 +95,8 @@ fn install(args: &[String]) -> Result<(), String> {
     nice_plug_xtask::chdir_workspace_root().map_err(|e| e.to_string())?;
     let bundled = Path::new("target").join("bundled");
     let pairs = [
-        (
-            bundled.join("Stairstep.vst3"),
-            vst3_dir.join("Stairstep.vst3"),
-        ),
-        (
-            bundled.join("Stairstep.clap"),
-            clap_dir.join("Stairstep.clap"),
-        ),
+        (bundled.join("Stairstep.vst3"), vst3_dir.join("Stairstep.vst3")),
+        (bundled.join("Stairstep.clap"), clap_dir.join("Stairstep.clap")),
     ];
     for (from, _) in &pairs {
         if !from.exists() {
@@ -118,10 +108,8 @@ fn install(args: &[String]) -> Result<(), String> {
     }
     for (from, to) in &pairs {
         let parent = to.parent().expect("destination has a folder");
-        std::fs::create_dir_all(parent)
-            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-        copy_tree(from, to)
-            .map_err(|e| format!("cannot copy {} to {}: {e}", from.display(), to.display()))?;
+        std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        copy_tree(from, to).map_err(|e| format!("cannot copy {} to {}: {e}", from.display(), to.display()))?;
         println!("installed {} -> {}", from.display(), to.display());
     }
     Ok(())
@@ -141,9 +129,7 @@ impl Drop for Child {
 }
 
 fn run(cmd: &mut std::process::Command) -> Result<(), String> {
-    let status = cmd
-        .status()
-        .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    let status = cmd.status().map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
     if status.success() {
         Ok(())
     } else {
@@ -187,18 +173,11 @@ fn screenshot(args: &[String]) -> Result<(), String> {
     // Let the audio thread fill the spectrum average (about 0.6 s) and the window settle.
     std::thread::sleep(Duration::from_secs(5));
     if let Some(dir) = out.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     let (w, h) = PREVIEW_SIZE;
     run(Command::new(import_command())
-        .args([
-            "-window",
-            "root",
-            "-crop",
-            &format!("{w}x{h}+0+0"),
-            "+repage",
-        ])
+        .args(["-window", "root", "-crop", &format!("{w}x{h}+0+0"), "+repage"])
         .arg(&out)
         .env("DISPLAY", display))?;
     println!("wrote {}", out.display());
@@ -224,12 +203,7 @@ mod tests {
     use super::*;
 
     fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |k| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == k)
-                .map(|(_, v)| v.to_string())
-        }
+        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
     }
 
     #[test]
@@ -271,11 +245,7 @@ mod tests {
 
     #[test]
     fn missing_environment_is_a_clear_error() {
-        assert!(
-            plugin_dirs(Platform::Linux, &env_of(&[]))
-                .unwrap_err()
-                .contains("HOME")
-        );
+        assert!(plugin_dirs(Platform::Linux, &env_of(&[])).unwrap_err().contains("HOME"));
         assert!(
             plugin_dirs(Platform::Windows, &env_of(&[]))
                 .unwrap_err()
