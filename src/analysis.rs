@@ -11,8 +11,8 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use triple_buffer::{Input, Output, triple_buffer};
 
-use crate::dsp::DitherMode;
 use crate::dsp::engine::{Settings, Tap};
+use crate::dsp::{Curve, DitherMode, Shaping};
 
 /// Samples in one scope frame (about 21 ms at 48 kHz).
 pub const SCOPE_LEN: usize = 1024;
@@ -47,6 +47,10 @@ pub struct ErrorBlock {
     pub step: f32,
     /// The dither in force at the end of the block.
     pub dither: DitherMode,
+    /// The noise shaping in force at the end of the block.
+    pub shaping: Shaping,
+    /// The companding curve in force at the end of the block.
+    pub curve: Curve,
     /// Counts published blocks.
     pub serial: u32,
 }
@@ -119,6 +123,8 @@ pub fn empty_block(sample_rate: f32) -> ErrorBlock {
         sample_rate,
         step: 2f32.powi(-7),
         dither: DitherMode::Off,
+        shaping: Shaping::Off,
+        curve: Curve::Linear,
         serial: 0,
     }
 }
@@ -159,7 +165,7 @@ impl AnalysisWriter {
     }
 
     /// Take one chunk. `step` has one Δ per sample.
-    pub fn push(&mut self, dry: &[f32], wet: &[f32], out: &[f32], step: &[f32], dither: DitherMode) {
+    pub fn push(&mut self, dry: &[f32], wet: &[f32], out: &[f32], step: &[f32], settings: &Settings) {
         let n = dry.len();
         debug_assert!(wet.len() == n && out.len() == n && step.len() == n);
         if n == 0 {
@@ -210,7 +216,9 @@ impl AnalysisWriter {
             if self.spectrum_pos == SPECTRUM_LEN {
                 block.sample_rate = self.sample_rate;
                 block.step = step[i];
-                block.dither = dither;
+                block.dither = settings.dither;
+                block.shaping = settings.shaping;
+                block.curve = settings.curve;
                 block.serial = block.serial.wrapping_add(1);
                 let serial = block.serial;
                 self.spectrum.publish();
@@ -242,7 +250,7 @@ impl AnalysisWriter {
 
 impl Tap for AnalysisWriter {
     fn chunk(&mut self, dry: &[f32], wet: &[f32], out: &[f32], step: &[f32], settings: &Settings) {
-        self.push(dry, wet, out, step, settings.dither);
+        self.push(dry, wet, out, step, settings);
     }
 }
 
@@ -255,7 +263,7 @@ mod tests {
         let wet: Vec<f32> = x.iter().map(|v| (v / step).round() * step).collect();
         let steps = vec![step; x.len()];
         for ((d, w), s) in x.chunks(128).zip(wet.chunks(128)).zip(steps.chunks(128)) {
-            writer.push(d, w, w, s, DitherMode::Off);
+            writer.push(d, w, w, s, &Settings::default());
         }
     }
 

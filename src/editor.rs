@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::analysis::{AnalysisReader, ErrorBlock, SCOPE_LEN, SPECTRUM_LEN, ScopeFrame, empty_scope};
-use crate::dsp::DitherMode;
+use crate::dsp::{Curve, DitherMode, Shaping};
 use crate::params::{EditorSize, StairstepParams};
 
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Vec2};
@@ -64,8 +64,8 @@ pub struct EditorModel {
     pub scope: ScopeFrame,
     /// Averaged error power per FFT bin (one-sided, bins sum to the mean power).
     pub spectrum: Vec<f32>,
-    /// Sample rate, step and dither of the newest error block.
-    pub spectrum_meta: Option<(f32, f32, DitherMode)>,
+    /// Sample rate, step, dither, shaping and curve of the newest error block.
+    pub spectrum_meta: Option<(f32, f32, DitherMode, Shaping, Curve)>,
     /// Mean square error, from the meters.
     pub error_power: f32,
     /// Mean square dry signal, from the meters.
@@ -155,7 +155,7 @@ impl EditorModel {
             let p = if k == 0 || k == n / 2 { mag } else { 2.0 * mag };
             *s += alpha * (p - *s);
         }
-        self.spectrum_meta = Some((block.sample_rate, block.step, block.dither));
+        self.spectrum_meta = Some((block.sample_rate, block.step, block.dither, block.shaping, block.curve));
     }
 
     /// Error RMS in dBFS (AES17: a full-scale sine reads 0 dBFS), SNR in dB and effective
@@ -195,9 +195,14 @@ impl Readouts {
     }
 }
 
-/// Theoretical error power in one FFT bin of the model's spectrum at `freq` Hz, for step Δ and
-/// the dither in force (no noise shaping yet): Δ²/12 undithered, Δ²/6 RPDF, Δ²/4 TPDF, and
-/// Δ²/12·(1 + 4·sin²(πf/fs)) for high-pass TPDF, spread over the one-sided bins.
+/// Theoretical error power in one FFT bin at `freq` Hz for step Δ, the dither and the noise
+/// shaping in force: Δ²/12 undithered, Δ²/6 RPDF, Δ²/4 TPDF, Δ²/12·(1 + 4·sin²(πf/fs)) for
+/// high-pass TPDF, times |1 - H(e^jω)|² with shaping, spread over the one-sided bins.
+pub fn theory_bin_power_shaped(step: f32, dither: DitherMode, shaping: Shaping, freq: f32, sample_rate: f32) -> f32 {
+    theory_bin_power(step, dither, freq, sample_rate) * shaping.power_gain(freq, sample_rate)
+}
+
+/// [`theory_bin_power_shaped`] without shaping.
 pub fn theory_bin_power(step: f32, dither: DitherMode, freq: f32, sample_rate: f32) -> f32 {
     let q = step * step / 12.0;
     let density = match dither {
@@ -234,12 +239,36 @@ pub fn draw(ui: &mut egui::Ui, params: &StairstepParams, setter: &ParamSetter, m
             ui.set_width(270.0);
             bits_control(ui, params, setter, model);
             ui.add_space(6.0);
-            egui::Grid::new("controls").num_columns(2).spacing([10.0, 10.0]).show(ui, |ui| {
+            egui::Grid::new("controls").num_columns(2).spacing([10.0, 6.0]).show(ui, |ui| {
                 ui.label("Dither");
                 enum_combo(ui, "Dither", &params.dither, setter, "Noise added before rounding: RPDF removes distortion, TPDF also removes noise modulation, High-pass TPDF moves its hiss up in frequency.");
                 ui.end_row();
                 ui.label("Quantizer");
                 enum_combo(ui, "Quantizer", &params.quantizer, setter, "Mid-tread has a zero level (quiet parts go silent); mid-rise has none (quiet parts buzz at ±½ step).");
+                ui.end_row();
+                ui.label("Shaping");
+                enum_combo(ui, "Noise Shaping", &params.shaping, setter, "Error feedback that moves the quantization noise towards high frequencies, where hearing is less sensitive (more total noise, less audible).");
+                ui.end_row();
+                ui.label("Curve");
+                enum_combo(ui, "Curve", &params.curve, setter, "Companding: µ-law and A-law (G.711) give quiet signals finer steps and loud ones coarser.");
+                ui.end_row();
+                ui.label("Drive");
+                ui.add(ParamSlider::for_param(&params.drive, setter).with_width(150.0))
+                    .on_hover_text("Gain into the crusher; its full scale clips. Make up level with Output.");
+                ui.end_row();
+                ui.label("Rate");
+                ui.add(ParamSlider::for_param(&params.rate, setter).with_width(150.0))
+                    .on_hover_text("Sample-and-hold rate: below the host rate the signal is held in steps in time, and content above half this rate folds back (aliases).");
+                ui.end_row();
+                ui.label("Jitter");
+                ui.add(ParamSlider::for_param(&params.jitter, setter).with_width(150.0))
+                    .on_hover_text("Randomises each hold's length by up to this share of a period, like a converter with an unstable clock.");
+                ui.end_row();
+                ui.label("Filters");
+                ui.horizontal(|ui| {
+                    bool_toggle(ui, "Pre", &params.prefilter, setter, "Low-pass before the hold at 0.4 × Rate: removes the aliasing (cleaner, darker).");
+                    bool_toggle(ui, "Post", &params.postfilter, setter, "Low-pass after the quantizer at 0.4 × Rate: removes the hold's images (smoother, darker).");
+                });
                 ui.end_row();
                 ui.label("Mix");
                 ui.add(ParamSlider::for_param(&params.mix, setter).with_width(150.0))
@@ -291,7 +320,7 @@ pub fn draw(ui: &mut egui::Ui, params: &StairstepParams, setter: &ParamSetter, m
 /// Bit Depth: drag (Shift for fine), double-click to reset, mouse wheel, typed entry below.
 fn bits_control(ui: &mut egui::Ui, params: &StairstepParams, setter: &ParamSetter, model: &mut EditorModel) {
     let param = &params.bits;
-    let (rect, response) = ui.allocate_exact_size(Vec2::new(270.0, 170.0), Sense::click_and_drag());
+    let (rect, response) = ui.allocate_exact_size(Vec2::new(270.0, 130.0), Sense::click_and_drag());
     // Named for screen readers (and the UI tests, which find widgets through AccessKit).
     response.widget_info(|| egui::WidgetInfo::slider(true, param.value() as f64, "Bit Depth"));
     let response = response.on_hover_text(
@@ -362,11 +391,11 @@ fn bits_control(ui: &mut egui::Ui, params: &StairstepParams, setter: &ParamSette
         rect.center() - Vec2::new(0.0, 10.0),
         Align2::CENTER_CENTER,
         format!("{bits:.2}"),
-        FontId::proportional(54.0),
+        FontId::proportional(48.0),
         Color32::WHITE,
     );
     painter.text(
-        rect.center() + Vec2::new(0.0, 38.0),
+        rect.center() + Vec2::new(0.0, 32.0),
         Align2::CENTER_CENTER,
         "BIT DEPTH (bits)",
         FontId::proportional(13.0),
@@ -552,7 +581,7 @@ fn draw_scope(ui: &egui::Ui, rect: Rect, model: &EditorModel) {
 fn draw_spectrum(ui: &egui::Ui, rect: Rect, model: &EditorModel) {
     let painter = ui.painter_at(rect);
     painter.rect_filled(rect, 4.0, PANEL);
-    let Some((sample_rate, step, dither)) = model.spectrum_meta else {
+    let Some((sample_rate, step, dither, shaping, curve)) = model.spectrum_meta else {
         painter.text(
             rect.center(),
             Align2::CENTER_CENTER,
@@ -576,7 +605,8 @@ fn draw_spectrum(ui: &egui::Ui, rect: Rect, model: &EditorModel) {
     };
     let bin_hz = sample_rate / SPECTRUM_LEN as f32;
     let db = |p: f32| 10.0 * p.max(1e-30).log10();
-    let theory_mid = db(theory_bin_power(step, dither, 1000.0, sample_rate));
+    let theory = |f: f32| theory_bin_power_shaped(step, dither, shaping, f, sample_rate);
+    let theory_mid = db(theory(1000.0));
     let measured_max = model.spectrum.iter().skip(1).fold(f32::MIN, |m, &p| m.max(db(p)));
     let top = ((measured_max.max(theory_mid + 20.0) + 10.0) / 10.0).ceil() * 10.0;
     let bottom = top - 100.0;
@@ -637,16 +667,32 @@ fn draw_spectrum(ui: &egui::Ui, rect: Rect, model: &EditorModel) {
         .map(|(k, &p)| Pos2::new(x_of(k as f32 * bin_hz), y_of(db(p))))
         .collect();
     painter.add(egui::Shape::line(measured, Stroke::new(1.2, ACCENT)));
-    let theory: Vec<Pos2> = (0..=200)
+    // NOTE: With a companding curve the steps are not uniform and no such floor exists.
+    if curve != Curve::Linear {
+        painter.text(
+            plot.right_top() + Vec2::new(-4.0, 2.0),
+            Align2::RIGHT_TOP,
+            "no uniform-step theory with a companding curve",
+            FontId::monospace(11.0),
+            THEORY_COLOR,
+        );
+        return;
+    }
+    let line: Vec<Pos2> = (0..=200)
         .map(|i| f_lo * (f_hi / f_lo).powf(i as f32 / 200.0))
-        .map(|f| Pos2::new(x_of(f), y_of(db(theory_bin_power(step, dither, f, sample_rate)))))
+        .map(|f| Pos2::new(x_of(f), y_of(db(theory(f)))))
         .collect();
-    painter.add(egui::Shape::line(theory, Stroke::new(2.0, THEORY_COLOR)));
-    let label = match dither {
-        DitherMode::Off => "theory: Δ²/12",
-        DitherMode::Rpdf => "theory: Δ²/6",
-        DitherMode::Tpdf => "theory: Δ²/4",
-        DitherMode::HighPassTpdf => "theory: Δ²/12·(1 + 4 sin²(πf/fs))",
+    painter.add(egui::Shape::line(line, Stroke::new(2.0, THEORY_COLOR)));
+    let base = match dither {
+        DitherMode::Off => "Δ²/12",
+        DitherMode::Rpdf => "Δ²/6",
+        DitherMode::Tpdf => "Δ²/4",
+        DitherMode::HighPassTpdf => "Δ²/12·(1 + 4 sin²(πf/fs))",
+    };
+    let label = if shaping == Shaping::Off {
+        format!("theory: {base}")
+    } else {
+        format!("theory: {base} · |1 - H|²")
     };
     painter.text(
         plot.right_top() + Vec2::new(-4.0, 2.0),

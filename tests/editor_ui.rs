@@ -205,7 +205,7 @@ fn the_spectrum_follows_its_theory_line_for_tpdf() {
         engine.process_tapped(&mut [&mut x], Some(&mut writer));
         model.update(&mut reader);
     }
-    let (sr, step, dither) = model.spectrum_meta.expect("spectrum data");
+    let (sr, step, dither, _, _) = model.spectrum_meta.expect("spectrum data");
     let bin_hz = sr / 4096.0;
     let (lo, hi) = ((2000.0 / bin_hz) as usize, (20000.0 / bin_hz) as usize);
     let measured: f32 = model.spectrum[lo..hi].iter().sum::<f32>() / (hi - lo) as f32;

@@ -18,9 +18,39 @@ def plugin():
 
 def test_parameters_are_the_documented_contract(plugin):
     params = plugin.parameters
-    assert list(params) == ["bit_depth_bits", "dither", "quantizer", "mix", "output_db", "listen", "bypass"]
+    assert list(params) == [
+        "bit_depth_bits",
+        "dither",
+        "quantizer",
+        "noise_shaping",
+        "curve",
+        "drive_db",
+        "sample_rate_hz",
+        "jitter",
+        "pre_filter",
+        "post_filter",
+        "mix",
+        "output_db",
+        "listen",
+        "bypass",
+    ]
     names = [p.name for p in params.values()]
-    assert names == ["Bit Depth", "Dither", "Quantizer", "Mix", "Output", "Listen", "Bypass"]
+    assert names == [
+        "Bit Depth",
+        "Dither",
+        "Quantizer",
+        "Noise Shaping",
+        "Curve",
+        "Drive",
+        "Sample Rate",
+        "Jitter",
+        "Pre-filter",
+        "Post-filter",
+        "Mix",
+        "Output",
+        "Listen",
+        "Bypass",
+    ]
     bits = params["bit_depth_bits"]
     assert bits.label == " bits"
     assert (bits.range[0], bits.range[1]) == (1.0, 24.0)
@@ -33,6 +63,13 @@ def test_parameters_are_the_documented_contract(plugin):
     assert plugin.dither == "Off" and plugin.quantizer == "Mid-tread" and plugin.listen == "Output"
     assert plugin.mix == pytest.approx(100.0) and plugin.output_db == pytest.approx(0.0)
     assert not plugin.bypass
+    assert params["noise_shaping"].valid_values == ["Off", "F-weighted 3-tap", "Lipshitz 5-tap", "F-weighted 9-tap"]
+    assert params["curve"].valid_values == ["Linear", "µ-law", "A-law"]
+    rate = params["sample_rate_hz"]
+    assert (rate.range[0], rate.range[1]) == (50.0, 96000.0)
+    assert plugin.sample_rate_hz == pytest.approx(96000.0)
+    assert (params["drive_db"].range[0], params["drive_db"].range[1]) == (0.0, 36.0)
+    assert plugin.jitter == pytest.approx(0.0) and not plugin.pre_filter and not plugin.post_filter
 
 
 def set_bits(plugin, bits):
@@ -120,6 +157,30 @@ def test_silence_stays_silent_and_nan_never_gets_out(plugin):
     assert abs(y[0, 101] - x[0, 101]) <= 2 ** -3
 
 
+def test_sample_rate_reduction_and_post_filter_in_the_host(plugin):
+    """Sample Rate 8 kHz: a 1 kHz tone grows images at 7 and 9 kHz; the post-filter removes them."""
+    set_bits(plugin, 24)
+    rate = plugin.parameters["sample_rate_hz"]
+    # Set the normalized value whose plain value is 8 kHz, as a host automation lane would.
+    lo, hi = 0.0, 1.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        rate.raw_value = mid
+        lo, hi = (mid, hi) if plugin.sample_rate_hz < 8000 else (lo, mid)
+    assert plugin.sample_rate_hz == pytest.approx(8000, rel=1e-3)
+    x = sine(1000, 0.5, SR)
+    spectra = {}
+    for post in (False, True):
+        plugin.post_filter = post
+        y = plugin.process(x, sample_rate=SR, buffer_size=512, reset=True)[0, 4800:]
+        spec = np.abs(np.fft.rfft(y * np.hanning(len(y)))) ** 2
+        freqs = np.fft.rfftfreq(len(y), 1 / SR)
+        level = lambda f: 10 * np.log10(spec[(freqs > f - 30) & (freqs < f + 30)].sum())  # noqa: E731
+        spectra[post] = [level(f) - level(1000) for f in (7000, 9000)]
+    assert all(v > -20 for v in spectra[False]), spectra
+    assert all(v < -40 for v in spectra[True]), spectra
+
+
 def test_debug_bundle_processes_without_allocating():
     """The debug build aborts the process on any allocation in process(): run it apart."""
     path = bundle(debug=True)
@@ -127,7 +188,13 @@ def test_debug_bundle_processes_without_allocating():
         import numpy as np, pedalboard
         p = pedalboard.load_plugin({str(path)!r})
         x = (0.8 * np.sin(np.arange(48000) * 0.13)).astype(np.float32)[None].repeat(2, 0)
-        for dither in ["Off", "RPDF", "TPDF", "High-pass TPDF"]:
+        for dither, shaping, curve in [("Off", "Off", "Linear"), ("RPDF", "F-weighted 9-tap", "µ-law"),
+                                       ("TPDF", "Lipshitz 5-tap", "A-law"), ("High-pass TPDF", "F-weighted 3-tap", "Linear")]:
+            p.noise_shaping = shaping
+            p.curve = curve
+            p.pre_filter = p.post_filter = dither != "Off"
+            p.parameters["sample_rate_hz"].raw_value = 0.3 if dither != "Off" else 1.0
+            p.parameters["jitter"].raw_value = 0.5
             for bits in [1.0, 4.5, 16.0, 24.0]:
                 p.dither = dither
                 p.bit_depth_bits = bits
