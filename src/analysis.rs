@@ -150,11 +150,7 @@ pub fn analysis_channel(sample_rate: f32) -> (AnalysisWriter, AnalysisReader) {
             acc_len: 0,
             serial: 0,
         },
-        AnalysisReader {
-            scope: scope_out,
-            spectrum: spec_out,
-            meters,
-        },
+        AnalysisReader { scope: scope_out, spectrum: spec_out, meters },
     )
 }
 
@@ -235,12 +231,8 @@ impl AnalysisWriter {
         let window = (self.sample_rate / 10.0).max(1.0) as usize;
         if self.acc_len >= window {
             let len = self.acc_len as f64;
-            self.meters
-                .error_power
-                .store((self.error_acc / len) as f32, Ordering::Relaxed);
-            self.meters
-                .signal_power
-                .store((self.signal_acc / len) as f32, Ordering::Relaxed);
+            self.meters.error_power.store((self.error_acc / len) as f32, Ordering::Relaxed);
+            self.meters.signal_power.store((self.signal_acc / len) as f32, Ordering::Relaxed);
             self.error_acc = 0.0;
             self.signal_acc = 0.0;
             self.acc_len = 0;
@@ -272,9 +264,8 @@ mod tests {
         let (mut w, mut r) = analysis_channel(48000.0);
         // A 100 Hz sine starting at a negative phase: every frame must start right after a
         // rising zero crossing.
-        let x: Vec<f32> = (0..48000)
-            .map(|i| (2.0 * std::f32::consts::PI * 100.0 * (i as f32 + 120.0) / 48000.0).sin())
-            .collect();
+        let x: Vec<f32> =
+            (0..48000).map(|i| (2.0 * std::f32::consts::PI * 100.0 * (i as f32 + 120.0) / 48000.0).sin()).collect();
         feed(&mut w, &x, 0.25);
         let frame = r.scope.read();
         assert!(frame.triggered);

@@ -29,20 +29,11 @@ use crate::params::{EditorSize, StairstepParams};
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Vec2};
 
 /// Default window size in logical pixels.
-pub const DEFAULT_SIZE: EditorSize = EditorSize {
-    width: 960,
-    height: 620,
-};
+pub const DEFAULT_SIZE: EditorSize = EditorSize { width: 960, height: 620 };
 /// Smallest window the layout supports.
-pub const MIN_SIZE: EditorSize = EditorSize {
-    width: 720,
-    height: 500,
-};
+pub const MIN_SIZE: EditorSize = EditorSize { width: 720, height: 500 };
 /// Largest window we accept from a saved state.
-pub const MAX_SIZE: EditorSize = EditorSize {
-    width: 3840,
-    height: 2160,
-};
+pub const MAX_SIZE: EditorSize = EditorSize { width: 3840, height: 2160 };
 
 /// Bit Depth change per pixel dragged, in bits (Shift: a tenth of it).
 const DRAG_BITS_PER_PIXEL: f32 = 0.02;
@@ -106,9 +97,7 @@ impl EditorModel {
             show_output: true,
             bits_text: None,
             fft: FftPlanner::new().plan_fft_forward(n),
-            window: (0..n)
-                .map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / n as f32).cos())
-                .collect(),
+            window: (0..n).map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / n as f32).cos()).collect(),
             buffer: vec![Complex::new(0.0, 0.0); n],
             last_block: 0,
         }
@@ -164,11 +153,7 @@ impl EditorModel {
         let error_dbfs = (self.error_power > 0.0).then(|| 10.0 * self.error_power.log10() + 3.0103);
         let snr_db = (self.error_power > 0.0 && self.signal_power > 0.0)
             .then(|| 10.0 * (self.signal_power / self.error_power).log10());
-        Readouts {
-            error_dbfs,
-            snr_db,
-            enob: snr_db.map(|s| (s - 1.7609) / 6.0206),
-        }
+        Readouts { error_dbfs, snr_db, enob: snr_db.map(|s| (s - 1.7609) / 6.0206) }
     }
 }
 
@@ -268,6 +253,7 @@ pub fn draw(ui: &mut egui::Ui, params: &StairstepParams, setter: &ParamSetter, m
                 ui.horizontal(|ui| {
                     bool_toggle(ui, "Pre", &params.prefilter, setter, "Low-pass before the hold at 0.4 × Rate: removes the aliasing (cleaner, darker).");
                     bool_toggle(ui, "Post", &params.postfilter, setter, "Low-pass after the quantizer at 0.4 × Rate: removes the hold's images (smoother, darker).");
+                    bool_toggle(ui, "Anti-alias", &params.antialias, setter, "Quantize at 4× with antiderivative anti-aliasing: removes the inharmonic aliases of the staircase (undithered, unshaped), adds 34 samples of latency.");
                 });
                 ui.end_row();
                 ui.label("Mix");
@@ -335,11 +321,7 @@ fn bits_control(ui: &mut egui::Ui, params: &StairstepParams, setter: &ParamSette
     }
     if response.dragged() {
         let d = response.drag_delta();
-        let per_px = if fine {
-            DRAG_BITS_PER_PIXEL / 10.0
-        } else {
-            DRAG_BITS_PER_PIXEL
-        };
+        let per_px = if fine { DRAG_BITS_PER_PIXEL / 10.0 } else { DRAG_BITS_PER_PIXEL };
         set(value + (d.x - d.y) * per_px);
     }
     if response.drag_stopped() {
@@ -353,11 +335,7 @@ fn bits_control(ui: &mut egui::Ui, params: &StairstepParams, setter: &ParamSette
     if response.hovered() {
         let scroll = ui.input(|i| i.smooth_scroll_delta.y);
         if scroll != 0.0 {
-            let per_px = if fine {
-                WHEEL_BITS_PER_PIXEL / 10.0
-            } else {
-                WHEEL_BITS_PER_PIXEL
-            };
+            let per_px = if fine { WHEEL_BITS_PER_PIXEL / 10.0 } else { WHEEL_BITS_PER_PIXEL };
             setter.begin_set_parameter(param);
             set(value + scroll * per_px);
             setter.end_set_parameter(param);
@@ -368,12 +346,7 @@ fn bits_control(ui: &mut egui::Ui, params: &StairstepParams, setter: &ParamSette
     let painter = ui.painter_at(rect);
     let active = response.hovered() || response.dragged();
     painter.rect_filled(rect, 8.0, PANEL);
-    painter.rect_stroke(
-        rect,
-        8.0,
-        Stroke::new(if active { 2.0 } else { 1.0 }, ACCENT),
-        egui::StrokeKind::Inside,
-    );
+    painter.rect_stroke(rect, 8.0, Stroke::new(if active { 2.0 } else { 1.0 }, ACCENT), egui::StrokeKind::Inside);
     let bits = param.value();
     let levels = 2f32.powf(bits).min(64.0);
     let inner = rect.shrink(14.0);
@@ -405,15 +378,8 @@ fn bits_control(ui: &mut egui::Ui, params: &StairstepParams, setter: &ParamSette
     // Typed entry.
     ui.horizontal(|ui| {
         ui.label("Type:");
-        let mut text = model
-            .bits_text
-            .clone()
-            .unwrap_or_else(|| format!("{:.2}", param.unmodulated_plain_value()));
-        let edit = ui.add(
-            egui::TextEdit::singleline(&mut text)
-                .desired_width(80.0)
-                .id_salt("bits-entry"),
-        );
+        let mut text = model.bits_text.clone().unwrap_or_else(|| format!("{:.2}", param.unmodulated_plain_value()));
+        let edit = ui.add(egui::TextEdit::singleline(&mut text).desired_width(80.0).id_salt("bits-entry"));
         let edit =
             edit.on_hover_text("Type a bit depth from 1 to 24 (for example 6, 12.5 or \"8 bits\") and press Enter.");
         if edit.has_focus() || edit.changed() {
@@ -470,12 +436,7 @@ fn enum_buttons<T: Enum + PartialEq + 'static>(
     let current = param.value().to_index();
     ui.horizontal(|ui| {
         for (i, name) in T::variants().iter().enumerate() {
-            if ui
-                .selectable_label(i == current, *name)
-                .on_hover_text(tooltip)
-                .clicked()
-                && i != current
-            {
+            if ui.selectable_label(i == current, *name).on_hover_text(tooltip).clicked() && i != current {
                 setter.begin_set_parameter(param);
                 setter.set_parameter(param, T::from_index(i));
                 setter.end_set_parameter(param);
@@ -509,15 +470,7 @@ fn draw_scope(ui: &egui::Ui, rect: Rect, model: &EditorModel) {
     // At least ±2 steps, at most ±16 (beyond that the error is not quantization error).
     let range = (peak_lsb.ceil() + 0.5).clamp(2.0, 16.0);
     let y_of = |lsb: f32| map(lsb, -range, range, rect.bottom() - 6.0, rect.top() + 6.0);
-    let x_of = |i: usize| {
-        map(
-            i as f32,
-            0.0,
-            (SCOPE_LEN - 1) as f32,
-            rect.left() + 40.0,
-            rect.right() - 6.0,
-        )
-    };
+    let x_of = |i: usize| map(i as f32, 0.0, (SCOPE_LEN - 1) as f32, rect.left() + 40.0, rect.right() - 6.0);
     let r = range.floor() as i32;
     for k in -r..=r {
         let y = y_of(k as f32);
@@ -536,13 +489,7 @@ fn draw_scope(ui: &egui::Ui, rect: Rect, model: &EditorModel) {
             );
         }
     }
-    painter.text(
-        rect.left_top() + Vec2::new(4.0, 2.0),
-        Align2::LEFT_TOP,
-        "LSB",
-        FontId::monospace(10.0),
-        ACCENT,
-    );
+    painter.text(rect.left_top() + Vec2::new(4.0, 2.0), Align2::LEFT_TOP, "LSB", FontId::monospace(10.0), ACCENT);
     if !frame.triggered {
         painter.text(
             rect.right_top() + Vec2::new(-8.0, 4.0),
@@ -553,19 +500,10 @@ fn draw_scope(ui: &egui::Ui, rect: Rect, model: &EditorModel) {
         );
     }
 
-    let full = frame
-        .input
-        .iter()
-        .chain(&frame.output)
-        .fold(0.0f32, |m, v| m.max(v.abs()))
-        .max(1e-9);
+    let full = frame.input.iter().chain(&frame.output).fold(0.0f32, |m, v| m.max(v.abs())).max(1e-9);
     let scaled = |v: f32| y_of(v / full * range * 0.9);
     let trace = |data: &[f32], f: &dyn Fn(f32) -> f32, color: Color32, width: f32| {
-        let points: Vec<Pos2> = data
-            .iter()
-            .enumerate()
-            .map(|(i, &v)| Pos2::new(x_of(i), f(v)))
-            .collect();
+        let points: Vec<Pos2> = data.iter().enumerate().map(|(i, &v)| Pos2::new(x_of(i), f(v))).collect();
         painter.add(egui::Shape::line(points, Stroke::new(width, color)));
     };
     if model.show_input {
@@ -594,15 +532,7 @@ fn draw_spectrum(ui: &egui::Ui, rect: Rect, model: &EditorModel) {
     let nyquist = sample_rate / 2.0;
     let (f_lo, f_hi) = (20.0f32, nyquist.max(40.0));
     let plot = Rect::from_min_max(rect.min + Vec2::new(44.0, 8.0), rect.max - Vec2::new(8.0, 20.0));
-    let x_of = |f: f32| {
-        map(
-            f.max(f_lo).log10(),
-            f_lo.log10(),
-            f_hi.log10(),
-            plot.left(),
-            plot.right(),
-        )
-    };
+    let x_of = |f: f32| map(f.max(f_lo).log10(), f_lo.log10(), f_hi.log10(), plot.left(), plot.right());
     let bin_hz = sample_rate / SPECTRUM_LEN as f32;
     let db = |p: f32| 10.0 * p.max(1e-30).log10();
     let theory = |f: f32| theory_bin_power_shaped(step, dither, shaping, f, sample_rate);
@@ -614,10 +544,7 @@ fn draw_spectrum(ui: &egui::Ui, rect: Rect, model: &EditorModel) {
 
     for d in (0..=10).map(|i| bottom + 10.0 * i as f32) {
         let y = y_of(d);
-        painter.line_segment(
-            [Pos2::new(plot.left(), y), Pos2::new(plot.right(), y)],
-            Stroke::new(1.0, GRID),
-        );
+        painter.line_segment([Pos2::new(plot.left(), y), Pos2::new(plot.right(), y)], Stroke::new(1.0, GRID));
         if (d as i32) % 20 == 0 {
             painter.text(
                 Pos2::new(plot.left() - 4.0, y),
@@ -633,15 +560,8 @@ fn draw_spectrum(ui: &egui::Ui, rect: Rect, model: &EditorModel) {
             continue;
         }
         let x = x_of(f);
-        painter.line_segment(
-            [Pos2::new(x, plot.top()), Pos2::new(x, plot.bottom())],
-            Stroke::new(1.0, GRID),
-        );
-        let label = if f >= 1000.0 {
-            format!("{}k", f / 1000.0)
-        } else {
-            format!("{f}")
-        };
+        painter.line_segment([Pos2::new(x, plot.top()), Pos2::new(x, plot.bottom())], Stroke::new(1.0, GRID));
+        let label = if f >= 1000.0 { format!("{}k", f / 1000.0) } else { format!("{f}") };
         painter.text(
             Pos2::new(x, plot.bottom() + 3.0),
             Align2::CENTER_TOP,
@@ -650,13 +570,7 @@ fn draw_spectrum(ui: &egui::Ui, rect: Rect, model: &EditorModel) {
             GRID_STRONG,
         );
     }
-    painter.text(
-        rect.left_top() + Vec2::new(4.0, 2.0),
-        Align2::LEFT_TOP,
-        "dB/bin",
-        FontId::monospace(10.0),
-        ACCENT,
-    );
+    painter.text(rect.left_top() + Vec2::new(4.0, 2.0), Align2::LEFT_TOP, "dB/bin", FontId::monospace(10.0), ACCENT);
 
     let measured: Vec<Pos2> = model
         .spectrum
@@ -689,11 +603,8 @@ fn draw_spectrum(ui: &egui::Ui, rect: Rect, model: &EditorModel) {
         DitherMode::Tpdf => "Δ²/4",
         DitherMode::HighPassTpdf => "Δ²/12·(1 + 4 sin²(πf/fs))",
     };
-    let label = if shaping == Shaping::Off {
-        format!("theory: {base}")
-    } else {
-        format!("theory: {base} · |1 - H|²")
-    };
+    let label =
+        if shaping == Shaping::Off { format!("theory: {base}") } else { format!("theory: {base} · |1 - H|²") };
     painter.text(
         plot.right_top() + Vec2::new(-4.0, 2.0),
         Align2::RIGHT_TOP,
@@ -718,12 +629,7 @@ pub struct EditorApp {
 impl EditorApp {
     /// An app for `params`, reading analysis data from `reader`.
     pub fn new(params: Arc<StairstepParams>, reader: Arc<Mutex<AnalysisReader>>) -> Self {
-        Self {
-            params,
-            reader,
-            model: EditorModel::new(),
-            gui_context: None,
-        }
+        Self { params, reader, model: EditorModel::new(), gui_context: None }
     }
 
     /// One frame: take new analysis data, draw, ask for the next frame.
@@ -755,10 +661,7 @@ impl NiceEguiApp for EditorApp {
     }
 
     fn resized(&mut self, size: baseview::WindowSize) {
-        let s = EditorSize {
-            width: size.logical.width.round() as u32,
-            height: size.logical.height.round() as u32,
-        };
+        let s = EditorSize { width: size.logical.width.round() as u32, height: size.logical.height.round() as u32 };
         if let Ok(mut saved) = self.params.editor_size.write() {
             *saved = s;
         }
@@ -782,12 +685,7 @@ impl StairstepEditor {
     }
 
     fn saved_size(&self) -> EditorSize {
-        self.params
-            .editor_size
-            .read()
-            .map(|s| *s)
-            .unwrap_or(DEFAULT_SIZE)
-            .clamped()
+        self.params.editor_size.read().map(|s| *s).unwrap_or(DEFAULT_SIZE).clamped()
     }
 }
 
@@ -880,20 +778,14 @@ impl Editor for StairstepEditor {
         let spawned = editor.spawn(parent, wait_for_parent, fallback_scale_factor, gui_context, host)?;
         self.open.fetch_add(1, Ordering::AcqRel);
         Ok(SpawnedEditor {
-            handle: StairstepEditorHandle {
-                inner: spawned.handle,
-                open: self.open.clone(),
-            },
+            handle: StairstepEditorHandle { inner: spawned.handle, open: self.open.clone() },
             window: spawned.window,
         })
     }
 
     fn size(&self) -> NativeSize<u32> {
         let size = self.saved_size();
-        NativeSize::from_size(
-            Size::Logical(LogicalSize::new(size.width as f64, size.height as f64)),
-            1.0,
-        )
+        NativeSize::from_size(Size::Logical(LogicalSize::new(size.width as f64, size.height as f64)), 1.0)
     }
 
     fn resize_hint(&self) -> ResizeHint {
@@ -917,9 +809,7 @@ pub struct DirectGuiContext {
 
 impl Default for DirectGuiContext {
     fn default() -> Self {
-        Self {
-            log: Mutex::new(Vec::new()),
-        }
+        Self { log: Mutex::new(Vec::new()) }
     }
 }
 
@@ -942,11 +832,7 @@ impl GuiContextInner for DirectGuiContext {
         self.log.lock().unwrap().push((name, "end", 0.0));
     }
     fn get_state(&self) -> PluginState {
-        PluginState {
-            version: String::new(),
-            params: Default::default(),
-            fields: Default::default(),
-        }
+        PluginState { version: String::new(), params: Default::default(), fields: Default::default() }
     }
     fn set_state(&self, _state: PluginState) {}
     fn request_restart(&self) {}

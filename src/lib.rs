@@ -32,6 +32,8 @@ pub struct Stairstep {
     reader: Arc<Mutex<AnalysisReader>>,
     /// Number of open editor windows: analysis runs only while it is non-zero.
     editor_open: Arc<AtomicUsize>,
+    /// The latency last reported to the host, in samples.
+    reported_latency: u32,
 }
 
 impl Default for Stairstep {
@@ -45,6 +47,7 @@ impl Default for Stairstep {
             analysis,
             reader: Arc::new(Mutex::new(reader)),
             editor_open: Arc::new(AtomicUsize::new(0)),
+            reported_latency: 0,
         }
     }
 }
@@ -82,27 +85,21 @@ impl Plugin for Stairstep {
     }
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        Some(editor::StairstepEditor::new(
-            self.params.clone(),
-            self.reader.clone(),
-            self.editor_open.clone(),
-        ))
+        Some(editor::StairstepEditor::new(self.params.clone(), self.reader.clone(), self.editor_open.clone()))
     }
 
     fn activate(
         &mut self,
         audio_io_layout: &AudioIOLayout,
         buffer_config: &BufferConfig,
-        _context: &mut impl ActivateContext<Self>,
+        context: &mut impl ActivateContext<Self>,
     ) -> bool {
         let channels = audio_io_layout.main_output_channels.map_or(0, NonZeroU32::get) as usize;
         // NOTE: All allocation happens here, never in `process()`.
-        self.engine = Engine::new(
-            channels,
-            buffer_config.sample_rate,
-            self.params.settings(),
-            DEFAULT_SEED,
-        );
+        self.engine = Engine::new(channels, buffer_config.sample_rate, self.params.settings(), DEFAULT_SEED);
+        self.analysis.set_sample_rate(buffer_config.sample_rate);
+        self.reported_latency = self.engine.latency() as u32;
+        context.set_latency_samples(self.reported_latency);
         true
     }
 
@@ -115,15 +112,18 @@ impl Plugin for Stairstep {
         &mut self,
         buffer: &mut Buffer,
         _aux: &mut AuxiliaryBuffers,
-        _context: &mut impl ProcessContext<Self>,
+        context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         self.engine.set_settings(self.params.settings());
+        // Anti-alias adds latency: tell the host when it changes.
+        let latency = self.engine.latency() as u32;
+        if latency != self.reported_latency {
+            context.set_latency_samples(latency);
+            self.reported_latency = latency;
+        }
         // The editor's scope, spectrum and meters cost nothing while no window is open.
-        let tap: Option<&mut dyn dsp::engine::Tap> = if self.editor_open.load(Ordering::Relaxed) > 0 {
-            Some(&mut self.analysis)
-        } else {
-            None
-        };
+        let tap: Option<&mut dyn dsp::engine::Tap> =
+            if self.editor_open.load(Ordering::Relaxed) > 0 { Some(&mut self.analysis) } else { None };
         self.engine.process_tapped(buffer.as_slice(), tap);
         ProcessStatus::Normal
     }
@@ -134,12 +134,8 @@ impl ClapPlugin for Stairstep {
     const CLAP_DESCRIPTION: Option<&'static str> = Some(env!("CARGO_PKG_DESCRIPTION"));
     const CLAP_MANUAL_URL: Option<&'static str> = Some(Self::URL);
     const CLAP_SUPPORT_URL: Option<&'static str> = None;
-    const CLAP_FEATURES: &'static [ClapFeature] = &[
-        ClapFeature::AudioEffect,
-        ClapFeature::Distortion,
-        ClapFeature::Stereo,
-        ClapFeature::Mono,
-    ];
+    const CLAP_FEATURES: &'static [ClapFeature] =
+        &[ClapFeature::AudioEffect, ClapFeature::Distortion, ClapFeature::Stereo, ClapFeature::Mono];
 }
 
 impl Vst3Plugin for Stairstep {

@@ -185,6 +185,9 @@ pub struct StairstepParams {
     /// Low-pass after the quantizer.
     #[id = "postfilter"]
     pub postfilter: BoolParam,
+    /// Anti-alias the quantizer (adds latency).
+    #[id = "antialias"]
+    pub antialias: BoolParam,
     /// Wet share, 0 to 100 %.
     #[id = "mix"]
     pub mix: FloatParam,
@@ -235,40 +238,22 @@ impl Default for StairstepParams {
             editor_size: Arc::new(RwLock::new(crate::editor::DEFAULT_SIZE)),
             // NOTE: No smoother here: the DSP core ramps every continuous value itself (see
             //       `dsp::smoother`) so the plugin and offline renders share one code path.
-            bits: FloatParam::new(
-                "Bit Depth",
-                BITS_DEFAULT,
-                FloatRange::Linear {
-                    min: BITS_MIN,
-                    max: BITS_MAX,
-                },
-            )
-            .with_unit(" bits")
-            .with_value_to_string(Arc::new(format_bits))
-            .with_string_to_value(Arc::new(parse_bits)),
+            bits: FloatParam::new("Bit Depth", BITS_DEFAULT, FloatRange::Linear { min: BITS_MIN, max: BITS_MAX })
+                .with_unit(" bits")
+                .with_value_to_string(Arc::new(format_bits))
+                .with_string_to_value(Arc::new(parse_bits)),
             dither: EnumParam::new("Dither", DitherParam::Off),
             quantizer: EnumParam::new("Quantizer", QuantizerParam::MidTread),
             shaping: EnumParam::new("Noise Shaping", ShapingParam::Off),
             curve: EnumParam::new("Curve", CurveParam::Linear),
-            drive: FloatParam::new(
-                "Drive",
-                0.0,
-                FloatRange::Linear {
-                    min: 0.0,
-                    max: dsp::engine::MAX_DRIVE_DB,
-                },
-            )
-            .with_unit(" dB")
-            .with_value_to_string(formatters::v2s_f32_rounded(1))
-            .with_string_to_value(Arc::new(|s| parse_with_unit(s, "dB"))),
+            drive: FloatParam::new("Drive", 0.0, FloatRange::Linear { min: 0.0, max: dsp::engine::MAX_DRIVE_DB })
+                .with_unit(" dB")
+                .with_value_to_string(formatters::v2s_f32_rounded(1))
+                .with_string_to_value(Arc::new(|s| parse_with_unit(s, "dB"))),
             rate: FloatParam::new(
                 "Sample Rate",
                 dsp::engine::MAX_RATE,
-                FloatRange::Skewed {
-                    min: dsp::engine::MIN_RATE,
-                    max: dsp::engine::MAX_RATE,
-                    factor: RATE_SKEW,
-                },
+                FloatRange::Skewed { min: dsp::engine::MIN_RATE, max: dsp::engine::MAX_RATE, factor: RATE_SKEW },
             )
             .with_unit(" Hz")
             .with_value_to_string(Arc::new(|v| format!("{v:.0}")))
@@ -279,6 +264,7 @@ impl Default for StairstepParams {
                 .with_string_to_value(Arc::new(|s| parse_with_unit(s, "%"))),
             prefilter: BoolParam::new("Pre-filter", false),
             postfilter: BoolParam::new("Post-filter", false),
+            antialias: BoolParam::new("Anti-alias", false),
             mix: FloatParam::new("Mix", 100.0, FloatRange::Linear { min: 0.0, max: 100.0 })
                 .with_unit(" %")
                 .with_value_to_string(formatters::v2s_f32_rounded(1))
@@ -286,10 +272,7 @@ impl Default for StairstepParams {
             output: FloatParam::new(
                 "Output",
                 0.0,
-                FloatRange::Linear {
-                    min: dsp::engine::MIN_OUTPUT_DB,
-                    max: dsp::engine::MAX_OUTPUT_DB,
-                },
+                FloatRange::Linear { min: dsp::engine::MIN_OUTPUT_DB, max: dsp::engine::MAX_OUTPUT_DB },
             )
             .with_unit(" dB")
             .with_value_to_string(formatters::v2s_f32_rounded(1))
@@ -318,6 +301,7 @@ impl StairstepParams {
             shaping: self.shaping.value().into(),
             curve: self.curve.value().into(),
             drive_db: self.drive.value(),
+            antialias: self.antialias.value(),
         }
     }
 }
@@ -330,10 +314,8 @@ mod tests {
     fn ids_and_names_are_the_contract() {
         let p = StairstepParams::default();
         let map = p.param_map();
-        let got: Vec<(String, String)> = map
-            .iter()
-            .map(|(id, ptr, _)| (id.clone(), unsafe { ptr.name() }.to_string()))
-            .collect();
+        let got: Vec<(String, String)> =
+            map.iter().map(|(id, ptr, _)| (id.clone(), unsafe { ptr.name() }.to_string())).collect();
         let expected = [
             ("bits", "Bit Depth"),
             ("dither", "Dither"),
@@ -345,6 +327,7 @@ mod tests {
             ("jitter", "Jitter"),
             ("prefilter", "Pre-filter"),
             ("postfilter", "Post-filter"),
+            ("antialias", "Anti-alias"),
             ("mix", "Mix"),
             ("output", "Output"),
             ("listen", "Listen"),
@@ -413,11 +396,7 @@ fn number_in(value: &ParamValue, unit: &str) -> Result<f32, String> {
         ParamValue::Text(t) => {
             let t = t.trim();
             let unit = unit.trim();
-            let t = if unit.is_empty() {
-                t
-            } else {
-                t.strip_suffix(unit).unwrap_or(t).trim()
-            };
+            let t = if unit.is_empty() { t } else { t.strip_suffix(unit).unwrap_or(t).trim() };
             // Also accept the singular "bit".
             let t = t.strip_suffix("bit").unwrap_or(t).trim();
             t.parse::<f32>().map_err(|_| format!("'{t}' is not a number"))
@@ -456,9 +435,7 @@ fn set_enum<T: Enum + PartialEq + 'static>(param: &EnumParam<T>, value: &ParamVa
     let t = text.trim().to_lowercase();
     let by_name = T::variants().iter().position(|n| n.to_lowercase() == t);
     let by_id = T::ids().and_then(|ids| ids.iter().position(|i| i.to_lowercase() == t));
-    let index = by_id
-        .or(by_name)
-        .ok_or_else(|| format!("'{text}' is not one of {}", choices::<T>()))?;
+    let index = by_id.or(by_name).ok_or_else(|| format!("'{text}' is not one of {}", choices::<T>()))?;
     set_normalized(param.as_ptr(), param.preview_normalized(T::from_index(index)));
     Ok(())
 }
@@ -466,11 +443,7 @@ fn set_enum<T: Enum + PartialEq + 'static>(param: &EnumParam<T>, value: &ParamVa
 /// "tpdf (TPDF), rpdf (RPDF), ..." for messages.
 fn choices<T: Enum>() -> String {
     let ids = T::ids().unwrap_or(T::variants());
-    ids.iter()
-        .zip(T::variants())
-        .map(|(i, n)| format!("{i} ({n})"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    ids.iter().zip(T::variants()).map(|(i, n)| format!("{i} ({n})")).collect::<Vec<_>>().join(", ")
 }
 
 /// The stable id of an enum parameter's current choice.
@@ -521,18 +494,13 @@ impl StairstepParams {
             "curve" => set_enum(&self.curve, value),
             "prefilter" => set_bool(&self.prefilter, value),
             "postfilter" => set_bool(&self.postfilter, value),
+            "antialias" => set_bool(&self.antialias, value),
             "quantizer" => set_enum(&self.quantizer, value),
             "listen" => set_enum(&self.listen, value),
             "bypass" => set_bool(&self.bypass, value),
             _ => Err(format!("unknown parameter '{id}' (known: {})", self.ids().join(", "))),
         }
-        .map_err(|e| {
-            if e.starts_with("unknown parameter") {
-                e
-            } else {
-                format!("{id}: {e}")
-            }
-        })
+        .map_err(|e| if e.starts_with("unknown parameter") { e } else { format!("{id}: {e}") })
     }
 
     /// The current value of parameter `id`: plain numbers, choice ids, switches.
@@ -549,6 +517,7 @@ impl StairstepParams {
             "curve" => enum_id(&self.curve),
             "prefilter" => ParamValue::Bool(self.prefilter.value()),
             "postfilter" => ParamValue::Bool(self.postfilter.value()),
+            "antialias" => ParamValue::Bool(self.antialias.value()),
             "quantizer" => enum_id(&self.quantizer),
             "listen" => enum_id(&self.listen),
             "bypass" => ParamValue::Bool(self.bypass.value()),
@@ -569,6 +538,10 @@ impl StairstepParams {
             "curve" => format!("{} (default linear)", choices::<CurveParam>()),
             "prefilter" => "low-pass before the hold, on or off (default off)".into(),
             "postfilter" => "low-pass after the quantizer, on or off (default off)".into(),
+            "antialias" => format!(
+                "4x oversampled anti-aliased quantizer, on or off (default off; adds {} samples of latency)",
+                dsp::oversample::LATENCY
+            ),
             "dither" => format!("{} (default off)", choices::<DitherParam>()),
             "quantizer" => format!("{} (default mid-tread)", choices::<QuantizerParam>()),
             "listen" => format!("{} (default output)", choices::<ListenParam>()),

@@ -57,10 +57,7 @@ impl Preset {
     pub fn from_json(text: &str) -> Result<Self, String> {
         let preset: Preset = serde_json::from_str(text).map_err(|e| format!("not a Stairstep preset: {e}"))?;
         if preset.format != FORMAT {
-            return Err(format!(
-                "not a Stairstep preset (format is '{}', expected '{FORMAT}')",
-                preset.format
-            ));
+            return Err(format!("not a Stairstep preset (format is '{}', expected '{FORMAT}')", preset.format));
         }
         if preset.version > VERSION {
             return Err(format!(
@@ -149,26 +146,14 @@ mod tests {
         let p = StairstepParams::default();
         for (json, needle) in [
             ("", "not a Stairstep preset"),
-            (
-                "{\"format\": \"other\", \"version\": 1, \"params\": {}}",
-                "format is 'other'",
-            ),
-            (
-                "{\"format\": \"stairstep-preset\", \"version\": 99, \"params\": {}}",
-                "newer",
-            ),
-            (
-                "{\"format\": \"stairstep-preset\", \"version\": 1, \"params\": {\"bits\": 99}}",
-                "out of range",
-            ),
+            ("{\"format\": \"other\", \"version\": 1, \"params\": {}}", "format is 'other'"),
+            ("{\"format\": \"stairstep-preset\", \"version\": 99, \"params\": {}}", "newer"),
+            ("{\"format\": \"stairstep-preset\", \"version\": 1, \"params\": {\"bits\": 99}}", "out of range"),
             (
                 "{\"format\": \"stairstep-preset\", \"version\": 1, \"params\": {\"bits\": 4, \"zap\": 1}}",
                 "unknown parameter",
             ),
-            (
-                "{\"format\": \"stairstep-preset\", \"version\": 1, \"params\": {\"bits\": [1]}}",
-                "bits",
-            ),
+            ("{\"format\": \"stairstep-preset\", \"version\": 1, \"params\": {\"bits\": [1]}}", "bits"),
         ] {
             let err = Preset::from_json(json).and_then(|pr| pr.apply(&p)).unwrap_err();
             assert!(err.contains(needle), "{json}: {err}");

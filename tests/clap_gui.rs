@@ -55,18 +55,12 @@ fn required() -> bool {
 }
 
 fn debug_bundle() -> Option<PathBuf> {
-    let path = std::env::var_os("STAIRSTEP_CLAP_DEBUG").map_or(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bundled-debug/Stairstep.clap"),
-        PathBuf::from,
-    );
+    let path = std::env::var_os("STAIRSTEP_CLAP_DEBUG")
+        .map_or(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bundled-debug/Stairstep.clap"), PathBuf::from);
     if path.exists() {
         return Some(path);
     }
-    assert!(
-        !required(),
-        "{} is missing: build it with scripts/test.sh",
-        path.display()
-    );
+    assert!(!required(), "{} is missing: build it with scripts/test.sh", path.display());
     eprintln!("skipping: {} not built", path.display());
     None
 }
@@ -113,11 +107,7 @@ fn editor_opens_and_closes_repeatedly_while_audio_runs() {
     let factory = entry.get_plugin_factory().unwrap();
     let id = factory.plugin_descriptors().next().unwrap().id().unwrap().to_owned();
     let mut instance = PluginInstance::<TestHost>::new(|_| Shared, |_| (), &entry, &id, &host_info).unwrap();
-    let config = PluginAudioConfiguration {
-        sample_rate: 48000.0,
-        min_frames_count: 1,
-        max_frames_count: 256,
-    };
+    let config = PluginAudioConfiguration { sample_rate: 48000.0, min_frames_count: 1, max_frames_count: 256 };
     let processor = instance.activate(|_, _| (), config).unwrap();
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -144,10 +134,9 @@ fn editor_opens_and_closes_repeatedly_while_audio_runs() {
                     let events = [ParamValueEvent::new(0, param_id("bits"), Pckn::match_all(), bits)];
                     let audio_in = in_ports.with_input_buffers([AudioPortBuffer {
                         latency: 0,
-                        channels: AudioPortBufferType::f32_input_only(input.iter_mut().map(|b| InputChannel {
-                            buffer: b.as_mut_slice(),
-                            is_constant: false,
-                        })),
+                        channels: AudioPortBufferType::f32_input_only(
+                            input.iter_mut().map(|b| InputChannel { buffer: b.as_mut_slice(), is_constant: false }),
+                        ),
                     }]);
                     let mut audio_out = out_ports.with_output_buffers([AudioPortBuffer {
                         latency: 0,
@@ -175,15 +164,11 @@ fn editor_opens_and_closes_repeatedly_while_audio_runs() {
         };
 
         let gui: PluginGui = instance.plugin_handle().get_extension().expect("Stairstep has a GUI");
-        let x11_config = GuiConfiguration {
-            api_type: GuiApiType::X11,
-            is_floating: false,
-        };
+        let x11_config = GuiConfiguration { api_type: GuiApiType::X11, is_floating: false };
         assert!(gui.is_api_supported(&instance.plugin_handle(), x11_config));
         for round in 0..8 {
             let handle = instance.plugin_handle();
-            gui.create(&handle, x11_config)
-                .unwrap_or_else(|e| panic!("create, round {round}: {e:?}"));
+            gui.create(&handle, x11_config).unwrap_or_else(|e| panic!("create, round {round}: {e:?}"));
             let size = gui.get_size(&handle).expect("the editor has a size");
             assert!(size.width >= 720 && size.height >= 500, "{size:?}");
             // SAFETY: `parent` lives until the end of this test, after `destroy`.
@@ -193,10 +178,7 @@ fn editor_opens_and_closes_repeatedly_while_audio_runs() {
             std::thread::sleep(Duration::from_millis(400));
             instance.call_on_main_thread_callback();
             let handle = instance.plugin_handle();
-            assert!(
-                blocks.load(Ordering::Relaxed) > before,
-                "audio stalled while the editor was open"
-            );
+            assert!(blocks.load(Ordering::Relaxed) > before, "audio stalled while the editor was open");
             gui.hide(&handle).unwrap();
             gui.destroy(&handle);
             std::thread::sleep(Duration::from_millis(100));

@@ -37,15 +37,9 @@ fn bundle(debug: bool) -> Option<PathBuf> {
         return Some(path);
     }
     if std::env::var_os("STAIRSTEP_REQUIRE_BUNDLES").is_some() {
-        panic!(
-            "{} is missing: build it with scripts/test.sh or cargo xtask bundle",
-            path.display()
-        );
+        panic!("{} is missing: build it with scripts/test.sh or cargo xtask bundle", path.display());
     }
-    eprintln!(
-        "skipping: {} not built (set STAIRSTEP_REQUIRE_BUNDLES=1 to fail instead)",
-        path.display()
-    );
+    eprintln!("skipping: {} not built (set STAIRSTEP_REQUIRE_BUNDLES=1 to fail instead)", path.display());
     None
 }
 
@@ -73,9 +67,7 @@ struct Change {
 }
 
 fn sine(freq: f64, amp: f64, n: usize) -> Vec<f32> {
-    (0..n)
-        .map(|i| (amp * (2.0 * std::f64::consts::PI * freq * i as f64 / SR).sin()) as f32)
-        .collect()
+    (0..n).map(|i| (amp * (2.0 * std::f64::consts::PI * freq * i as f64 / SR).sin()) as f32).collect()
 }
 
 /// Render stereo input through a fresh instance in blocks of `block`, sending each change as
@@ -87,11 +79,7 @@ fn render(path: &PathBuf, input: &[Vec<f32>; 2], block: usize, changes: &[Change
     let descriptor = factory.plugin_descriptors().next().expect("one plugin");
     let id = descriptor.id().unwrap().to_owned();
     let mut instance = PluginInstance::<TestHost>::new(|_| Shared, |_| (), &entry, &id, &host_info).expect("instance");
-    let config = PluginAudioConfiguration {
-        sample_rate: SR,
-        min_frames_count: 1,
-        max_frames_count: block as u32,
-    };
+    let config = PluginAudioConfiguration { sample_rate: SR, min_frames_count: 1, max_frames_count: block as u32 };
     let processor = instance.activate(|_, _| (), config).expect("activate");
     let mut processor = processor.start_processing().expect("start processing");
 
@@ -108,18 +96,14 @@ fn render(path: &PathBuf, input: &[Vec<f32>; 2], block: usize, changes: &[Change
             .filter(|c| c.at >= start && c.at < start + len)
             .map(|c| ParamValueEvent::new((c.at - start) as u32, param_id(c.id), Pckn::match_all(), c.value))
             .collect();
-        let mut in_bufs = [
-            input[0][start..start + len].to_vec(),
-            input[1][start..start + len].to_vec(),
-        ];
+        let mut in_bufs = [input[0][start..start + len].to_vec(), input[1][start..start + len].to_vec()];
         let (o0, o1) = out.split_at_mut(1);
         let mut out_bufs = [&mut o0[0][start..start + len], &mut o1[0][start..start + len]];
         let audio_in = in_ports.with_input_buffers([AudioPortBuffer {
             latency: 0,
-            channels: AudioPortBufferType::f32_input_only(in_bufs.iter_mut().map(|b| InputChannel {
-                buffer: b.as_mut_slice(),
-                is_constant: false,
-            })),
+            channels: AudioPortBufferType::f32_input_only(
+                in_bufs.iter_mut().map(|b| InputChannel { buffer: b.as_mut_slice(), is_constant: false }),
+            ),
         }]);
         let mut audio_out = out_ports.with_output_buffers([AudioPortBuffer {
             latency: 0,
@@ -128,14 +112,7 @@ fn render(path: &PathBuf, input: &[Vec<f32>; 2], block: usize, changes: &[Change
         let in_events = InputEvents::from_buffer(&events);
         let mut out_events = OutputEvents::from_buffer(&mut output_events);
         processor
-            .process(
-                &audio_in,
-                &mut audio_out,
-                &in_events,
-                &mut out_events,
-                Some(start as u64),
-                None,
-            )
+            .process(&audio_in, &mut audio_out, &in_events, &mut out_events, Some(start as u64), None)
             .expect("process");
         output_events.clear();
         start += len;
@@ -179,41 +156,21 @@ fn check_bit_depth_events(debug: bool) {
     let n = 48000;
     let x = [sine(997.0, 0.8, n), sine(1499.0, 0.6, n)];
     let changes = [
-        Change {
-            at: 0,
-            id: "bits",
-            value: bits_normalized(4.0),
-        },
-        Change {
-            at: 24000 + 100,
-            id: "bits",
-            value: bits_normalized(12.0),
-        },
+        Change { at: 0, id: "bits", value: bits_normalized(4.0) },
+        Change { at: 24000 + 100, id: "bits", value: bits_normalized(12.0) },
     ];
     let y = render(&path, &x, 512, &changes);
     for ch in 0..2 {
         // Before the first ramp ends the grid is still moving; after it, exactly 4 bits.
-        assert!(
-            y[ch][480..24100].iter().all(|&v| on_grid(v, 4)),
-            "channel {ch} not on the 4-bit grid"
-        );
+        assert!(y[ch][480..24100].iter().all(|&v| on_grid(v, 4)), "channel {ch} not on the 4-bit grid");
         // The change inside the block takes effect at its sample: untouched until then.
         assert!(!on_grid(y[ch][24100 + 240], 4) || !on_grid(y[ch][24100 + 241], 4));
-        assert!(
-            y[ch][24100 + 480..].iter().all(|&v| on_grid(v, 12)),
-            "channel {ch} not on the 12-bit grid"
-        );
+        assert!(y[ch][24100 + 480..].iter().all(|&v| on_grid(v, 12)), "channel {ch} not on the 12-bit grid");
         let snr4 = snr_db(&x[ch][1000..23000], &y[ch][1000..23000]);
         let snr12 = snr_db(&x[ch][25000..], &y[ch][25000..]);
         let amp_db = 20.0 * [0.8f64, 0.6][ch].log10();
-        assert!(
-            (snr4 - (6.02 * 4.0 + 1.76 + amp_db)).abs() < 1.5,
-            "channel {ch}: 4-bit SNR {snr4:.2}"
-        );
-        assert!(
-            (snr12 - (6.02 * 12.0 + 1.76 + amp_db)).abs() < 0.5,
-            "channel {ch}: 12-bit SNR {snr12:.2}"
-        );
+        assert!((snr4 - (6.02 * 4.0 + 1.76 + amp_db)).abs() < 1.5, "channel {ch}: 4-bit SNR {snr4:.2}");
+        assert!((snr12 - (6.02 * 12.0 + 1.76 + amp_db)).abs() < 0.5, "channel {ch}: 12-bit SNR {snr12:.2}");
     }
 }
 
@@ -235,57 +192,23 @@ fn output_is_independent_of_host_block_size_and_build() {
     let Some(release) = bundle(false) else { return };
     let n = 20000;
     let x = [sine(997.0, 0.9, n), sine(441.0, 0.5, n)];
-    let mut changes = vec![Change {
-        at: 0,
-        id: "dither",
-        value: 2.0,
-    }];
+    let mut changes = vec![Change { at: 0, id: "dither", value: 2.0 }];
     for i in 0..40 {
         let at = 37 + i * 491;
-        changes.push(Change {
-            at,
-            id: "bits",
-            value: ((i * 7) % 23) as f64 / 23.0,
-        });
-        changes.push(Change {
-            at: at + 3,
-            id: "mix",
-            value: (i % 5) as f64 / 4.0,
-        });
-        changes.push(Change {
-            at: at + 5,
-            id: "output",
-            value: (i % 9) as f64 / 8.0,
-        });
-        changes.push(Change {
-            at: at + 11,
-            id: "quantizer",
-            value: (i % 2) as f64,
-        });
-        changes.push(Change {
-            at: at + 13,
-            id: "listen",
-            value: ((i / 3) % 2) as f64,
-        });
-        changes.push(Change {
-            at: at + 17,
-            id: "dither",
-            value: (i % 4) as f64,
-        });
+        changes.push(Change { at, id: "bits", value: ((i * 7) % 23) as f64 / 23.0 });
+        changes.push(Change { at: at + 3, id: "mix", value: (i % 5) as f64 / 4.0 });
+        changes.push(Change { at: at + 5, id: "output", value: (i % 9) as f64 / 8.0 });
+        changes.push(Change { at: at + 11, id: "quantizer", value: (i % 2) as f64 });
+        changes.push(Change { at: at + 13, id: "listen", value: ((i / 3) % 2) as f64 });
+        changes.push(Change { at: at + 17, id: "dither", value: (i % 4) as f64 });
     }
     let reference = render(&release, &x, 4096, &changes);
     for block in [1usize, 64, 333] {
-        assert!(
-            render(&release, &x, block, &changes) == reference,
-            "block {block} differs"
-        );
+        assert!(render(&release, &x, block, &changes) == reference, "block {block} differs");
     }
     assert!(reference[0].iter().chain(&reference[1]).all(|v| v.is_finite()));
     if let Some(debug) = bundle(true) {
-        assert!(
-            render(&debug, &x, 64, &changes) == reference,
-            "debug build differs from release"
-        );
+        assert!(render(&debug, &x, 64, &changes) == reference, "debug build differs from release");
     }
 }
 
@@ -295,18 +218,8 @@ fn tpdf_through_the_host_meets_6_02n_minus_3_01() {
     let n = 96000;
     let amp = 0.9;
     let x = [sine(997.0, amp, n), sine(997.0, amp, n)];
-    let changes = [
-        Change {
-            at: 0,
-            id: "bits",
-            value: bits_normalized(10.0),
-        },
-        Change {
-            at: 0,
-            id: "dither",
-            value: 2.0,
-        },
-    ];
+    let changes =
+        [Change { at: 0, id: "bits", value: bits_normalized(10.0) }, Change { at: 0, id: "dither", value: 2.0 }];
     let y = render(&path, &x, 1024, &changes);
     for ch in 0..2 {
         let snr = snr_db(&x[ch][1000..], &y[ch][1000..]);

@@ -44,10 +44,7 @@ fn harness() -> Harness<'static, Ui> {
 /// The calls the editor made for one parameter, as ("begin" | "set" | "end", value).
 fn calls(h: &Harness<'static, Ui>, name: &str) -> Vec<(&'static str, f32)> {
     let log = h.state().direct.log.lock().unwrap();
-    log.iter()
-        .filter(|(n, _, _)| n == name)
-        .map(|(_, c, v)| (*c, *v))
-        .collect()
+    log.iter().filter(|(n, _, _)| n == name).map(|(_, c, v)| (*c, *v)).collect()
 }
 
 #[test]
@@ -107,10 +104,7 @@ fn double_click_resets_bit_depth_and_wheel_moves_it() {
 #[test]
 fn typed_bit_depth_is_taken_on_enter() {
     let mut h = harness();
-    assert_eq!(
-        h.get_by_role(Role::TextInput).accesskit_node().value().as_deref(),
-        Some("8.00")
-    );
+    assert_eq!(h.get_by_role(Role::TextInput).accesskit_node().value().as_deref(), Some("8.00"));
     h.get_by_role(Role::TextInput).focus();
     h.run_steps(1);
     for _ in 0..4 {
@@ -149,18 +143,9 @@ fn listen_and_bypass_buttons_set_their_parameters() {
 
 /// Number after `prefix` in the label that starts with it.
 fn readout(h: &Harness<'static, Ui>, prefix: &str) -> f32 {
-    let node = h.get(
-        By::new()
-            .role(Role::Label)
-            .predicate(move |n| n.value().is_some_and(|v| v.starts_with(prefix))),
-    );
+    let node = h.get(By::new().role(Role::Label).predicate(move |n| n.value().is_some_and(|v| v.starts_with(prefix))));
     let label = node.accesskit_node().value().unwrap_or_default();
-    label[prefix.len()..]
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap_or_else(|_| panic!("{label}"))
+    label[prefix.len()..].split_whitespace().next().unwrap().parse().unwrap_or_else(|_| panic!("{label}"))
 }
 
 #[test]
@@ -170,9 +155,8 @@ fn readouts_show_the_numbers_of_real_analysis_data() {
     let (mut writer, mut reader) = analysis_channel(48000.0);
     let mut engine = Engine::new(1, 48000.0, stairstep::dsp::Settings::default(), DEFAULT_SEED);
     let amp = 1.0 - 1.0 / 128.0;
-    let mut x: Vec<f32> = (0..48000)
-        .map(|i| (amp * (2.0 * std::f64::consts::PI * 997.0 * i as f64 / 48000.0).sin()) as f32)
-        .collect();
+    let mut x: Vec<f32> =
+        (0..48000).map(|i| (amp * (2.0 * std::f64::consts::PI * 997.0 * i as f64 / 48000.0).sin()) as f32).collect();
     engine.process_tapped(&mut [&mut x], Some(&mut writer));
     h.state_mut().model.update(&mut reader);
     h.run_steps(2);
@@ -191,11 +175,8 @@ fn readouts_show_the_numbers_of_real_analysis_data() {
 fn the_spectrum_follows_its_theory_line_for_tpdf() {
     // Not drawn pixels: the model the spectrum is drawn from, against the theory it draws.
     let (mut writer, mut reader) = analysis_channel(48000.0);
-    let settings = stairstep::dsp::Settings {
-        bits: 10.0,
-        dither: stairstep::dsp::DitherMode::Tpdf,
-        ..Default::default()
-    };
+    let settings =
+        stairstep::dsp::Settings { bits: 10.0, dither: stairstep::dsp::DitherMode::Tpdf, ..Default::default() };
     let mut engine = Engine::new(1, 48000.0, settings, DEFAULT_SEED);
     let mut model = EditorModel::new();
     for block in 0..40 {
@@ -211,8 +192,5 @@ fn the_spectrum_follows_its_theory_line_for_tpdf() {
     let measured: f32 = model.spectrum[lo..hi].iter().sum::<f32>() / (hi - lo) as f32;
     let theory = stairstep::editor::theory_bin_power(step, dither, 5000.0, sr);
     let diff_db = 10.0 * (measured / theory).log10();
-    assert!(
-        diff_db.abs() < 1.0,
-        "measured {measured:e} vs theory {theory:e} ({diff_db:.2} dB)"
-    );
+    assert!(diff_db.abs() < 1.0, "measured {measured:e} vs theory {theory:e} ({diff_db:.2} dB)");
 }

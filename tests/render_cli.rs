@@ -24,9 +24,7 @@ fn stderr(o: &Output) -> String {
 }
 
 fn sine(n: usize, freq: f64, sr: f64, amp: f64) -> Vec<f32> {
-    (0..n)
-        .map(|i| (amp * (2.0 * std::f64::consts::PI * freq * i as f64 / sr).sin()) as f32)
-        .collect()
+    (0..n).map(|i| (amp * (2.0 * std::f64::consts::PI * freq * i as f64 / sr).sin()) as f32).collect()
 }
 
 /// Write `channels` as a WAV of the given spec.
@@ -35,11 +33,7 @@ fn write(path: &Path, channels: &[Vec<f32>], sr: u32, bits: u16, float: bool) {
         channels: channels.len() as u16,
         sample_rate: sr,
         bits_per_sample: bits,
-        sample_format: if float {
-            hound::SampleFormat::Float
-        } else {
-            hound::SampleFormat::Int
-        },
+        sample_format: if float { hound::SampleFormat::Float } else { hound::SampleFormat::Int },
     };
     let mut w = hound::WavWriter::create(path, spec).unwrap();
     for i in 0..channels[0].len() {
@@ -48,8 +42,7 @@ fn write(path: &Path, channels: &[Vec<f32>], sr: u32, bits: u16, float: bool) {
                 w.write_sample(c[i]).unwrap();
             } else {
                 let scale = 2f64.powi(bits as i32 - 1);
-                w.write_sample(((c[i] as f64 * scale).round().clamp(-scale, scale - 1.0)) as i32)
-                    .unwrap();
+                w.write_sample(((c[i] as f64 * scale).round().clamp(-scale, scale - 1.0)) as i32).unwrap();
             }
         }
     }
@@ -68,22 +61,11 @@ fn float_render_equals_the_engine_bit_for_bit() {
     let x = vec![sine(20000, 997.0, 44100.0, 0.8), sine(20000, 441.0, 44100.0, 0.5)];
     let (input, output) = (dir.join("in.wav"), dir.join("out.wav"));
     write(&input, &x, 44100, 32, true);
-    let o = run(&[
-        input.to_str().unwrap(),
-        output.to_str().unwrap(),
-        "--bits",
-        "5.5",
-        "--dither",
-        "tpdf",
-        "--mix",
-        "80",
-    ]);
+    let o =
+        run(&[input.to_str().unwrap(), output.to_str().unwrap(), "--bits", "5.5", "--dither", "tpdf", "--mix", "80"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let summary = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        summary.contains("1 file rendered") && summary.contains("real time"),
-        "{summary}"
-    );
+    assert!(summary.contains("1 file rendered") && summary.contains("real time"), "{summary}");
 
     let params = StairstepParams::default();
     params.set_by_id("bits", &ParamValue::Number(5.5)).unwrap();
@@ -101,39 +83,21 @@ fn float_render_equals_the_engine_bit_for_bit() {
 #[test]
 fn every_input_format_reads_and_keeps_its_format() {
     let dir = scratch("formats");
-    for (bits, float, sr, ch) in [
-        (16, false, 44100, 1),
-        (24, false, 96000, 2),
-        (32, false, 22050, 2),
-        (32, true, 48000, 1),
-    ] {
-        let x: Vec<Vec<f32>> = (0..ch)
-            .map(|c| sine(4000, 300.0 + 100.0 * c as f64, sr as f64, 0.6))
-            .collect();
+    for (bits, float, sr, ch) in
+        [(16, false, 44100, 1), (24, false, 96000, 2), (32, false, 22050, 2), (32, true, 48000, 1)]
+    {
+        let x: Vec<Vec<f32>> = (0..ch).map(|c| sine(4000, 300.0 + 100.0 * c as f64, sr as f64, 0.6)).collect();
         let input = dir.join(format!("in-{bits}-{float}.wav"));
         let output = dir.join(format!("out-{bits}-{float}.wav"));
         write(&input, &x, sr, bits, float);
-        let o = run(&[
-            input.to_str().unwrap(),
-            output.to_str().unwrap(),
-            "--bits",
-            "24",
-            "--no-output-dither",
-            "-q",
-        ]);
+        let o = run(&[input.to_str().unwrap(), output.to_str().unwrap(), "--bits", "24", "--no-output-dither", "-q"]);
         assert!(o.status.success(), "{bits} {float}: {}", stderr(&o));
         let (spec, y) = read_f32(&output);
-        assert_eq!(
-            (spec.bits_per_sample, spec.sample_rate, spec.channels as usize),
-            (bits, sr, ch)
-        );
+        assert_eq!((spec.bits_per_sample, spec.sample_rate, spec.channels as usize), (bits, sr, ch));
         let (_, xin) = read_f32(&input);
         // 24 bits, no dither: within one 24-bit step of the input.
         for (a, b) in xin.iter().flatten().zip(y.iter().flatten()) {
-            assert!(
-                (a - b).abs() <= 2f32.powi(-23) + 2f32.powi(1 - bits.min(24) as i32),
-                "{bits}: {a} vs {b}"
-            );
+            assert!((a - b).abs() <= 2f32.powi(-23) + 2f32.powi(1 - bits.min(24) as i32), "{bits}: {a} vs {b}");
         }
     }
 }
@@ -148,23 +112,9 @@ fn integer_output_gets_tpdf_dither_unless_disabled() {
     let dithered = dir.join("dithered.wav");
     let i = input.to_str().unwrap();
     assert!(
-        run(&[
-            i,
-            plain.to_str().unwrap(),
-            "--bits",
-            "24",
-            "--format",
-            "s16",
-            "--no-output-dither"
-        ])
-        .status
-        .success()
+        run(&[i, plain.to_str().unwrap(), "--bits", "24", "--format", "s16", "--no-output-dither"]).status.success()
     );
-    assert!(
-        run(&[i, dithered.to_str().unwrap(), "--bits", "24", "--format", "s16"])
-            .status
-            .success()
-    );
+    assert!(run(&[i, dithered.to_str().unwrap(), "--bits", "24", "--format", "s16"]).status.success());
     let (spec, p) = read_f32(&plain);
     assert_eq!(spec.bits_per_sample, 16);
     assert!(p[0].iter().all(|&v| v == 0.0));
@@ -182,13 +132,7 @@ fn batch_renders_are_parallel_and_deterministic() {
     let mut inputs = vec![];
     for k in 0..4 {
         let p = dir.join(format!("take{k}.wav"));
-        write(
-            &p,
-            &[sine(30000, 200.0 + 50.0 * k as f64, 48000.0, 0.7)],
-            48000,
-            24,
-            false,
-        );
+        write(&p, &[sine(30000, 200.0 + 50.0 * k as f64, 48000.0, 0.7)], 48000, 24, false);
         inputs.push(p.to_str().unwrap().to_string());
     }
     let render_to = |out: &str| {
@@ -203,11 +147,7 @@ fn batch_renders_are_parallel_and_deterministic() {
     render_to(b.to_str().unwrap());
     for k in 0..4 {
         let name = format!("take{k}.wav");
-        assert_eq!(
-            std::fs::read(a.join(&name)).unwrap(),
-            std::fs::read(b.join(&name)).unwrap(),
-            "{name}"
-        );
+        assert_eq!(std::fs::read(a.join(&name)).unwrap(), std::fs::read(b.join(&name)).unwrap(), "{name}");
     }
 }
 
@@ -231,10 +171,7 @@ fn presets_save_and_load_the_same_settings() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let json = std::fs::read_to_string(&preset).unwrap();
-    assert!(
-        json.contains("\"bits\": 3.25") && json.contains("\"dither\": \"rpdf\""),
-        "{json}"
-    );
+    assert!(json.contains("\"bits\": 3.25") && json.contains("\"dither\": \"rpdf\""), "{json}");
     let (by_flags, by_preset) = (dir.join("flags.wav"), dir.join("preset.wav"));
     let i = input.to_str().unwrap();
     assert!(
@@ -253,11 +190,7 @@ fn presets_save_and_load_the_same_settings() {
         .status
         .success()
     );
-    assert!(
-        run(&[i, by_preset.to_str().unwrap(), "--preset", preset.to_str().unwrap()])
-            .status
-            .success()
-    );
+    assert!(run(&[i, by_preset.to_str().unwrap(), "--preset", preset.to_str().unwrap()]).status.success());
     assert_eq!(std::fs::read(by_flags).unwrap(), std::fs::read(by_preset).unwrap());
 }
 
@@ -269,21 +202,13 @@ fn automation_from_csv_changes_the_grid_on_time() {
     let csv = dir.join("bits.csv");
     std::fs::write(&csv, "time,bits\n0,12\n0.5,12\n0.5,3\n").unwrap();
     let output = dir.join("out.wav");
-    let o = run(&[
-        input.to_str().unwrap(),
-        output.to_str().unwrap(),
-        "--automate",
-        &format!("bits={}", csv.display()),
-    ]);
+    let o = run(&[input.to_str().unwrap(), output.to_str().unwrap(), "--automate", &format!("bits={}", csv.display())]);
     assert!(o.status.success(), "{}", stderr(&o));
     let (_, y) = read_f32(&output);
     let on_grid = |v: f32, bits: i32| (v as f64 * 2f64.powi(bits - 1)).fract() == 0.0;
     assert!(y[0][..24000].iter().all(|&v| on_grid(v, 12)));
     assert!(!y[0][..24000].iter().all(|&v| on_grid(v, 3)));
-    assert!(
-        y[0][24000 + 480..].iter().all(|&v| on_grid(v, 3)),
-        "3-bit grid 10 ms after the step"
-    );
+    assert!(y[0][24000 + 480..].iter().all(|&v| on_grid(v, 3)), "3-bit grid 10 ms after the step");
 }
 
 /// Runs a command expected to fail: exit code 2, one line on stderr containing `needle`.
@@ -326,30 +251,15 @@ fn bad_input_is_one_clear_line_and_exit_code_2() {
     std::fs::write(&csv, "0,8\n1;x\n").unwrap();
     assert_fails(&[g, o, "--automate", &format!("bits={}", csv.display())], "line 2");
     std::fs::write(&csv, "0,8\n").unwrap();
-    assert_fails(
-        &[g, o, "--automate", &format!("dither={}", csv.display())],
-        "cannot be automated",
-    );
-    assert_fails(
-        &[g, o, "--automate", &format!("bits={}", dir.join("none.csv").display())],
-        "none.csv",
-    );
-    assert_fails(
-        &[g, o, "--preset", dir.join("none.json").to_str().unwrap()],
-        "none.json",
-    );
+    assert_fails(&[g, o, "--automate", &format!("dither={}", csv.display())], "cannot be automated");
+    assert_fails(&[g, o, "--automate", &format!("bits={}", dir.join("none.csv").display())], "none.csv");
+    assert_fails(&[g, o, "--preset", dir.join("none.json").to_str().unwrap()], "none.json");
     let bad_preset = dir.join("bad.json");
-    std::fs::write(
-        &bad_preset,
-        "{\"format\": \"stairstep-preset\", \"version\": 1, \"params\": {\"bits\": 0}}",
-    )
-    .unwrap();
+    std::fs::write(&bad_preset, "{\"format\": \"stairstep-preset\", \"version\": 1, \"params\": {\"bits\": 0}}")
+        .unwrap();
     assert_fails(&[g, o, "--preset", bad_preset.to_str().unwrap()], "out of range");
     // None of that left an output or a temporary file behind.
-    let left: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert!(!out.exists());
     assert!(left.iter().all(|n| !n.to_string_lossy().ends_with(".tmp")), "{left:?}");
 }
@@ -362,10 +272,7 @@ fn never_overwrites_an_input_and_only_overwrites_outputs_with_force() {
     let before = std::fs::read(&input).unwrap();
     let i = input.to_str().unwrap();
     assert_fails(&[i, i, "--force"], "would overwrite the input");
-    assert_fails(
-        &[i, "--out-dir", dir.to_str().unwrap(), "--force"],
-        "would overwrite the input",
-    );
+    assert_fails(&[i, "--out-dir", dir.to_str().unwrap(), "--force"], "would overwrite the input");
     assert_eq!(std::fs::read(&input).unwrap(), before);
 
     let out = dir.join("out.wav");

@@ -26,12 +26,7 @@ struct Options {
 }
 
 fn parse() -> Result<Options, String> {
-    let mut o = Options {
-        bits: 5.0,
-        dither: DitherParam::Off,
-        freq: 220.0,
-        close_after: None,
-    };
+    let mut o = Options { bits: 5.0, dither: DitherParam::Off, freq: 220.0, close_after: None };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -70,10 +65,7 @@ struct PreviewApp {
 impl nice_plug_egui::App for PreviewApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
         egui::CentralPanel::default().show(ui, |ui| self.app.frame(ui, &self.context));
-        if self
-            .close_after
-            .is_some_and(|s| self.started.elapsed().as_secs_f32() > s)
-        {
+        if self.close_after.is_some_and(|s| self.started.elapsed().as_secs_f32() > s) {
             // NOTE: baseview has no close call for a window's own app; the audio thread
             //       holds nothing that needs flushing.
             std::process::exit(0);
@@ -133,13 +125,9 @@ fn main() {
         started: Instant::now(),
         close_after: options.close_after,
     };
-    let settings =
-        EguiWindowSettings::new()
-            .with_title("Stairstep preview")
-            .with_size(baseview::dpi::LogicalSize::new(
-                DEFAULT_SIZE.width as f64,
-                DEFAULT_SIZE.height as f64,
-            ));
+    let settings = EguiWindowSettings::new()
+        .with_title("Stairstep preview")
+        .with_size(baseview::dpi::LogicalSize::new(DEFAULT_SIZE.width as f64, DEFAULT_SIZE.height as f64));
     let result = EguiWindow::create(settings, app).and_then(|w| w.run_until_closed());
     running.store(false, Ordering::Relaxed);
     let _ = audio.join();

@@ -35,12 +35,7 @@ fn command(params: &StairstepParams) -> Command {
         .arg(Arg::new("files").num_args(0..).value_name("FILES").help(
             "IN.wav OUT.wav, or several inputs with --out-dir (16/24/32-bit integer or 32-bit float, mono or stereo)",
         ))
-        .arg(
-            Arg::new("out-dir")
-                .long("out-dir")
-                .value_name("DIR")
-                .help("Write each input to DIR under its own name"),
-        )
+        .arg(Arg::new("out-dir").long("out-dir").value_name("DIR").help("Write each input to DIR under its own name"))
         .arg(
             Arg::new("preset")
                 .long("preset")
@@ -54,13 +49,9 @@ fn command(params: &StairstepParams) -> Command {
                 .help("Write the resulting settings as a preset"),
         )
         .arg(
-            Arg::new("automate")
-                .long("automate")
-                .value_name("ID=FILE.csv")
-                .action(ArgAction::Append)
-                .help(
-                    "Automate a continuous parameter from a CSV of 'time_seconds,value' rows (linear between points)",
-                ),
+            Arg::new("automate").long("automate").value_name("ID=FILE.csv").action(ArgAction::Append).help(
+                "Automate a continuous parameter from a CSV of 'time_seconds,value' rows (linear between points)",
+            ),
         )
         .arg(
             Arg::new("format")
@@ -74,19 +65,8 @@ fn command(params: &StairstepParams) -> Command {
                 .action(ArgAction::SetTrue)
                 .help("Do not add TPDF dither when writing an integer format"),
         )
-        .arg(
-            Arg::new("force")
-                .long("force")
-                .action(ArgAction::SetTrue)
-                .help("Overwrite existing output files"),
-        )
-        .arg(
-            Arg::new("quiet")
-                .long("quiet")
-                .short('q')
-                .action(ArgAction::SetTrue)
-                .help("No progress bar"),
-        )
+        .arg(Arg::new("force").long("force").action(ArgAction::SetTrue).help("Overwrite existing output files"))
+        .arg(Arg::new("quiet").long("quiet").short('q').action(ArgAction::SetTrue).help("No progress bar"))
         .arg(
             Arg::new("seed")
                 .long("seed")
@@ -120,22 +100,12 @@ fn main() {
     let params = StairstepParams::default();
     let matches = match command(&params).try_get_matches() {
         Ok(m) => m,
-        Err(e)
-            if matches!(
-                e.kind(),
-                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion
-            ) =>
-        {
+        Err(e) if matches!(e.kind(), clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion) => {
             e.exit()
         }
         Err(e) => {
             let text = e.to_string();
-            fail(
-                text.lines()
-                    .next()
-                    .unwrap_or("bad arguments")
-                    .trim_start_matches("error: "),
-            )
+            fail(text.lines().next().unwrap_or("bad arguments").trim_start_matches("error: "))
         }
     };
 
@@ -164,9 +134,8 @@ fn main() {
 
     let mut automation = Vec::new();
     for spec in matches.get_many::<String>("automate").into_iter().flatten() {
-        let (id, file) = spec
-            .split_once('=')
-            .unwrap_or_else(|| fail(format!("--automate {spec}: expected ID=FILE.csv")));
+        let (id, file) =
+            spec.split_once('=').unwrap_or_else(|| fail(format!("--automate {spec}: expected ID=FILE.csv")));
         let text = std::fs::read_to_string(file).unwrap_or_else(|e| fail(format!("{file}: {e}")));
         let a = Automation::parse(id, &text).unwrap_or_else(|e| fail(format!("{file}: {e}")));
         a.validate(&params).unwrap_or_else(|e| fail(format!("{file}: {e}")));
@@ -174,19 +143,12 @@ fn main() {
     }
 
     if let Some(path) = matches.get_one::<String>("save-preset") {
-        let name = Path::new(path)
-            .file_stem()
-            .map_or("Preset".into(), |s| s.to_string_lossy().into_owned());
+        let name = Path::new(path).file_stem().map_or("Preset".into(), |s| s.to_string_lossy().into_owned());
         let preset = Preset::capture(&params, &name, "");
         std::fs::write(path, preset.to_json()).unwrap_or_else(|e| fail(format!("{path}: {e}")));
     }
 
-    let files: Vec<PathBuf> = matches
-        .get_many::<String>("files")
-        .into_iter()
-        .flatten()
-        .map(PathBuf::from)
-        .collect();
+    let files: Vec<PathBuf> = matches.get_many::<String>("files").into_iter().flatten().map(PathBuf::from).collect();
     let jobs: Vec<(PathBuf, PathBuf)> = match (matches.get_one::<String>("out-dir"), files.len()) {
         (_, 0) if matches.contains_id("save-preset") => return,
         (_, 0) => fail("no input files (try --help)"),
@@ -197,9 +159,7 @@ fn main() {
             files
                 .iter()
                 .map(|f| {
-                    let name = f
-                        .file_name()
-                        .unwrap_or_else(|| fail(format!("{}: not a file", f.display())));
+                    let name = f.file_name().unwrap_or_else(|| fail(format!("{}: not a file", f.display())));
                     if !seen.insert(name.to_owned()) {
                         fail(format!("{}: two inputs share this name in --out-dir", f.display()));
                     }
@@ -208,9 +168,7 @@ fn main() {
                 .collect()
         }
         (None, 2) => vec![(files[0].clone(), files[1].clone())],
-        (None, n) => fail(format!(
-            "{n} files given: pass IN.wav OUT.wav, or several inputs with --out-dir DIR"
-        )),
+        (None, n) => fail(format!("{n} files given: pass IN.wav OUT.wav, or several inputs with --out-dir DIR")),
     };
 
     let options = RenderOptions {
@@ -223,11 +181,7 @@ fn main() {
     };
 
     // Total frames for the progress bar (headers only).
-    let total: u64 = jobs
-        .iter()
-        .filter_map(|(i, _)| hound::WavReader::open(i).ok())
-        .map(|r| r.duration() as u64)
-        .sum();
+    let total: u64 = jobs.iter().filter_map(|(i, _)| hound::WavReader::open(i).ok()).map(|r| r.duration() as u64).sum();
     let show_progress = !matches.get_flag("quiet") && std::io::stderr().is_terminal();
     let bar = show_progress.then(|| {
         let bar = indicatif::ProgressBar::new(total);
@@ -290,11 +244,7 @@ fn main() {
         "{NAME}: {ok} file{} rendered, {seconds:.2} s of audio in {elapsed:.2} s ({:.1}x real time){}",
         if ok == 1 { "" } else { "s" },
         seconds / elapsed.max(1e-9),
-        if failed > 0 {
-            format!(", {failed} failed")
-        } else {
-            String::new()
-        }
+        if failed > 0 { format!(", {failed} failed") } else { String::new() }
     );
     if failed > 0 {
         std::process::exit(2);

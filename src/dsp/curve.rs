@@ -30,11 +30,7 @@ pub fn compress(curve: Curve, x: f32) -> f32 {
         Curve::MuLaw => (MU * a).ln_1p() / MU.ln_1p(),
         Curve::ALaw => {
             let d = 1.0 + A.ln();
-            if a < 1.0 / A {
-                A * a / d
-            } else {
-                (1.0 + (A * a).ln()) / d
-            }
+            if a < 1.0 / A { A * a / d } else { (1.0 + (A * a).ln()) / d }
         }
     };
     y.copysign(x)
@@ -49,11 +45,7 @@ pub fn expand(curve: Curve, y: f32) -> f32 {
         Curve::MuLaw => ((MU.ln_1p() * a).exp_m1()) / MU,
         Curve::ALaw => {
             let d = 1.0 + A.ln();
-            if a < 1.0 / d {
-                a * d / A
-            } else {
-                (a * d - 1.0).exp() / A
-            }
+            if a < 1.0 / d { a * d / A } else { (a * d - 1.0).exp() / A }
         }
     };
     // NOTE: exp/ln rounding can land a hair above 1 at full scale; full scale is the limit.
@@ -110,11 +102,7 @@ mod tests {
     fn snr_at_minus_40(curve: Curve) -> f64 {
         let x = sine(997.0, 48000.0, 0.01, 48000);
         let mut y = x.clone();
-        let s = Settings {
-            bits: 8.0,
-            curve,
-            ..Settings::default()
-        };
+        let s = Settings { bits: 8.0, curve, ..Settings::default() };
         Engine::new(1, 48000.0, s, 1).process(&mut [&mut y]);
         snr_db(&x, &y)
     }
@@ -124,10 +112,7 @@ mod tests {
         let linear = snr_at_minus_40(Curve::Linear);
         for curve in [Curve::MuLaw, Curve::ALaw] {
             let companded = snr_at_minus_40(curve);
-            assert!(
-                companded > linear + 15.0,
-                "{curve:?}: {companded:.1} dB vs linear {linear:.1} dB"
-            );
+            assert!(companded > linear + 15.0, "{curve:?}: {companded:.1} dB vs linear {linear:.1} dB");
         }
     }
 }

@@ -57,9 +57,7 @@ pub struct Dither {
 impl Dither {
     /// A generator for channel `channel` with seed `seed`.
     pub fn new(seed: u32, channel: usize) -> Self {
-        Self {
-            rng: CounterRng::new(seed, channel),
-        }
+        Self { rng: CounterRng::new(seed, channel) }
     }
 
     /// Back to the start of the stream: the same input then gives the same output.
@@ -122,10 +120,7 @@ mod tests {
         assert!(x.iter().all(|v| v.abs() < bound), "{mode:?} exceeds ±{bound}");
         let (mean, var) = moments(&x);
         assert!(mean.abs() < 0.005, "{mode:?} mean {mean}");
-        assert!(
-            (var / variance - 1.0).abs() < 0.02,
-            "{mode:?} variance {var}, expected {variance}"
-        );
+        assert!((var / variance - 1.0).abs() < 0.02, "{mode:?} variance {var}, expected {variance}");
     }
 
     #[test]
@@ -150,11 +145,7 @@ mod tests {
         }
         // Probability of bin [a, a + 1/4) under the triangle on (-1, 1).
         let cdf = |t: f64| {
-            if t < 0.0 {
-                (1.0 + t).powi(2) / 2.0
-            } else {
-                1.0 - (1.0 - t).powi(2) / 2.0
-            }
+            if t < 0.0 { (1.0 + t).powi(2) / 2.0 } else { 1.0 - (1.0 - t).powi(2) / 2.0 }
         };
         for (i, &count) in bins.iter().enumerate() {
             let a = -1.0 + i as f64 / 4.0;

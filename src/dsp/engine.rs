@@ -22,6 +22,7 @@ use super::curve::{Curve, compress_block, expand_block};
 use super::dither::{Dither, DitherMode};
 use super::filter::{CUTOFF_RATIO, LowPass, SECTIONS, SvfCoefficients, butterworth};
 use super::hold::{Hold, HoldClock};
+use super::oversample::{Delay, LATENCY, Oversampler, Steps};
 use super::quantizer::{Grid, GridBlock, MAX_BITS, MIN_BITS, QuantizerMode, quantize_block};
 use super::shaping::{Shaping, ShapingState, quantize_shaped};
 use super::smoother::{LinearRamp, RAMP_MS};
@@ -77,6 +78,9 @@ pub struct Settings {
     pub curve: Curve,
     /// Gain into the chain in dB, 0 to 36.
     pub drive_db: f32,
+    /// Anti-alias the (undithered, unshaped) quantizer: 4x oversampled ADAA, [`LATENCY`]
+    /// samples of latency.
+    pub antialias: bool,
 }
 
 impl Default for Settings {
@@ -96,6 +100,7 @@ impl Default for Settings {
             shaping: Shaping::Off,
             curve: Curve::Linear,
             drive_db: 0.0,
+            antialias: false,
         }
     }
 }
@@ -201,6 +206,8 @@ struct Scratch {
     wet: [f32; CHUNK],
     /// The signal on its way to the quantizer.
     chain: [f32; CHUNK],
+    /// The dry signal delayed by [`LATENCY`].
+    delayed: [f32; CHUNK],
 }
 
 /// One channel's state.
@@ -215,6 +222,13 @@ struct Channel {
     post: LowPass,
     /// Noise-shaping error history.
     shaping: ShapingState,
+    /// The anti-alias path.
+    oversampler: Oversampler,
+    /// The dry signal's delay, kept running so Anti-alias can switch without a gap.
+    dry_delay: Delay,
+    /// The host-rate quantizer's delay while Anti-alias is on but cannot act (dither or
+    /// shaping), so the latency stays the same.
+    wet_delay: Delay,
 }
 
 impl Channel {
@@ -224,6 +238,9 @@ impl Channel {
         self.pre.reset();
         self.post.reset();
         self.shaping.reset();
+        self.oversampler.reset();
+        self.dry_delay.reset();
+        self.wet_delay.reset();
     }
 }
 
@@ -270,11 +287,7 @@ impl Engine {
     /// This is the only place that allocates.
     pub fn new(channels: usize, sample_rate: f32, settings: Settings, seed: u32) -> Self {
         let s = settings.sanitized();
-        let sample_rate = if sample_rate.is_finite() && sample_rate > 0.0 {
-            sample_rate
-        } else {
-            48000.0
-        };
+        let sample_rate = if sample_rate.is_finite() && sample_rate > 0.0 { sample_rate } else { 48000.0 };
         Self {
             settings: s,
             bits: LinearRamp::new(s.bits, sample_rate, RAMP_MS),
@@ -295,6 +308,9 @@ impl Engine {
                     pre: LowPass::default(),
                     post: LowPass::default(),
                     shaping: ShapingState::default(),
+                    oversampler: Oversampler::default(),
+                    dry_delay: Delay::default(),
+                    wet_delay: Delay::default(),
                 })
                 .collect(),
             controls: Box::new(Controls {
@@ -317,6 +333,7 @@ impl Engine {
                 dither: [0.0; CHUNK],
                 wet: [0.0; CHUNK],
                 chain: [0.0; CHUNK],
+                delayed: [0.0; CHUNK],
             }),
             fresh: true,
         }
@@ -325,6 +342,11 @@ impl Engine {
     /// Number of channels this engine was built for.
     pub fn channels(&self) -> usize {
         self.channels.len()
+    }
+
+    /// Latency in samples: [`LATENCY`] with Anti-alias on, else 0.
+    pub fn latency(&self) -> usize {
+        if self.settings.antialias { LATENCY } else { 0 }
     }
 
     /// The settings in force (after sanitizing).
@@ -399,19 +421,21 @@ impl Engine {
                         process_chunk(&self.settings, state, &self.controls, &mut self.scratch, block);
                         if let (0, Some(t)) = (ch, tap.as_deref_mut()) {
                             let s = &self.scratch;
-                            t.chunk(
-                                &s.dry[..n],
-                                &s.wet[..n],
-                                block,
-                                &self.controls.step[..n],
-                                &self.settings,
-                            );
+                            let dry = if self.settings.antialias { &s.delayed[..n] } else { &s.dry[..n] };
+                            t.chunk(dry, &s.wet[..n], block, &self.controls.step[..n], &self.settings);
                         }
                     }
                     Some(state) => {
                         // Keep the stream tied to the sample position while bypassed.
                         state.dither.fill(DitherMode::Off, &mut self.scratch.dither[..n]);
                         sanitize_in_place(block);
+                        // Bypassed audio keeps the reported latency (and the delay current).
+                        let delayed = &mut self.scratch.delayed[..n];
+                        delayed.copy_from_slice(block);
+                        state.dry_delay.process(delayed);
+                        if self.settings.antialias {
+                            block.copy_from_slice(delayed);
+                        }
                         if let (0, Some(t)) = (ch, tap.as_deref_mut()) {
                             t.chunk(block, block, block, &self.controls.step[..n], &self.settings);
                         }
@@ -460,11 +484,7 @@ impl Engine {
                 let log_rate = self.rate.next_value();
                 // NOTE: Once the ramp lands, the plain rate (as in the settled branch below),
                 //       so the output does not depend on where a chunk boundary falls.
-                let rate = if self.rate.is_ramping() {
-                    log_rate.exp2()
-                } else {
-                    self.settings.rate
-                };
+                let rate = if self.rate.is_ramping() { log_rate.exp2() } else { self.settings.rate };
                 c.increment[i] = rate as f64 / fs as f64;
                 c.reduced[i] = rate < fs;
                 if filters && c.reduced[i] {
@@ -496,11 +516,7 @@ impl Engine {
 /// Replace non-finite samples by silence and clamp to ±[`MAX_INPUT`].
 #[inline]
 fn sanitize(x: f32) -> f32 {
-    if x.is_finite() {
-        x.clamp(-MAX_INPUT, MAX_INPUT)
-    } else {
-        0.0
-    }
+    if x.is_finite() { x.clamp(-MAX_INPUT, MAX_INPUT) } else { 0.0 }
 }
 
 fn sanitize_in_place(block: &mut [f32]) {
@@ -531,25 +547,26 @@ fn process_chunk(settings: &Settings, state: &mut Channel, c: &Controls, s: &mut
 
     // Quantize, with dither inside the noise-shaping loop.
     state.dither.fill(settings.dither, d);
-    let grid = GridBlock {
-        inv_step: &c.inv_step[..n],
-        step: &c.step[..n],
-        k_min: &c.k_min[..n],
-        k_max: &c.k_max[..n],
-    };
+    let grid = GridBlock { inv_step: &c.inv_step[..n], step: &c.step[..n], k_min: &c.k_min[..n], k_max: &c.k_max[..n] };
     let mute_zero = settings.dither == DitherMode::Off;
     match settings.shaping {
         Shaping::Off => quantize_block(settings.quantizer, chain, d, &grid, mute_zero, wet),
-        shaping => quantize_shaped(
-            settings.quantizer,
-            shaping,
-            &mut state.shaping,
-            chain,
-            d,
-            &grid,
-            mute_zero,
-            wet,
-        ),
+        shaping => quantize_shaped(settings.quantizer, shaping, &mut state.shaping, chain, d, &grid, mute_zero, wet),
+    }
+
+    // Anti-alias: the oversampled ADAA staircase where it applies, else the same delay.
+    if settings.antialias {
+        let acts = settings.dither == DitherMode::Off && settings.shaping == Shaping::Off;
+        // NOTE: Both paths run while Anti-alias is on, so switching Dither or Shaping
+        //       mid-stream finds each with current state.
+        state.wet_delay.process(wet);
+        for i in 0..n {
+            let g = Steps { inv_step: c.inv_step[i], step: c.step[i], k_min: c.k_min[i], k_max: c.k_max[i] };
+            let y = state.oversampler.process(settings.quantizer, g, mute_zero, chain[i]);
+            if acts {
+                wet[i] = y;
+            }
+        }
     }
 
     // Expand, post-filter.
@@ -557,6 +574,12 @@ fn process_chunk(settings: &Settings, state: &mut Channel, c: &Controls, s: &mut
     if settings.postfilter {
         state.post.process(coefficients, reduced, wet);
     }
+
+    // The dry path, delayed to line up with the wet one when Anti-alias adds latency.
+    let delayed = &mut s.delayed[..n];
+    delayed.copy_from_slice(dry);
+    state.dry_delay.process(delayed);
+    let dry: &[f32] = if settings.antialias { delayed } else { dry };
 
     let (mix, gain, bypass) = (&c.mix[..n], &c.gain[..n], &c.bypass[..n]);
     // NOTE: `wet * m + dry * (1 - m)` (not `dry + m * (wet - dry)`) so that Mix 100 % gives
@@ -585,11 +608,7 @@ mod tests {
     const SR: f32 = 48000.0;
 
     fn settings(bits: f32, dither: DitherMode) -> Settings {
-        Settings {
-            bits,
-            dither,
-            ..Settings::default()
-        }
+        Settings { bits, dither, ..Settings::default() }
     }
 
     /// Render a mono signal through a fresh engine in blocks of `block`.
@@ -617,10 +636,7 @@ mod tests {
             let amp = 1.0 - 2.0 * 2f64.powi(1 - bits);
             let got = snr(bits as u32, dither, amp);
             let expected = 6.0206 * bits as f64 + 1.7609 - offset_db + 20.0 * amp.log10();
-            assert!(
-                (got - expected).abs() < tolerance,
-                "{dither:?} {bits} bits: {got:.2} vs {expected:.2}"
-            );
+            assert!((got - expected).abs() < tolerance, "{dither:?} {bits} bits: {got:.2} vs {expected:.2}");
         }
     }
 
@@ -704,10 +720,7 @@ mod tests {
         for (dither, level) in [(DitherMode::Tpdf, db(3.0)), (DitherMode::Rpdf, db(2.0))] {
             for (lo, hi) in [(100.0, 3000.0), (10000.0, 14000.0), (20000.0, 23900.0)] {
                 let got = band_density_db(dither, lo, hi);
-                assert!(
-                    (got - level).abs() < 0.5,
-                    "{dither:?} {lo}-{hi} Hz: {got:.2} dB vs {level:.2}"
-                );
+                assert!((got - level).abs() < 0.5, "{dither:?} {lo}-{hi} Hz: {got:.2} dB vs {level:.2}");
             }
         }
     }
@@ -717,18 +730,10 @@ mod tests {
         // Dither u[n] - u[n-1] with var(u) = Δ²/12: density (Δ²/12)·|1 - z^-1|² on top of the
         // quantizer's flat Δ²/12.
         let mut bands = vec![];
-        for (lo, hi) in [
-            (100.0, 3000.0),
-            (6000.0, 9000.0),
-            (14000.0, 17000.0),
-            (20000.0, 23900.0),
-        ] {
+        for (lo, hi) in [(100.0, 3000.0), (6000.0, 9000.0), (14000.0, 17000.0), (20000.0, 23900.0)] {
             let got = band_density_db(DitherMode::HighPassTpdf, lo, hi);
             let expected = shaped_db(1.0, lo, hi);
-            assert!(
-                (got - expected).abs() < 0.5,
-                "{lo}-{hi} Hz: {got:.2} dB vs {expected:.2}"
-            );
+            assert!((got - expected).abs() < 0.5, "{lo}-{hi} Hz: {got:.2} dB vs {expected:.2}");
             bands.push(got);
         }
         // The tilt: the top band carries far more than the bottom one (theory: about 6.3 dB).
@@ -738,18 +743,10 @@ mod tests {
     /// A scripted render: settings change at fixed sample positions; blocks never straddle
     /// them, exactly as a host with sample-accurate automation splits its buffers.
     fn scripted(block: usize, channels: usize) -> Vec<Vec<f32>> {
-        let script: [(usize, Settings); 7] = [
+        let script: [(usize, Settings); 8] = [
             (0, settings(16.0, DitherMode::Off)),
             (3000, settings(4.0, DitherMode::Tpdf)),
-            (
-                9000,
-                Settings {
-                    bits: 6.5,
-                    mix: 0.5,
-                    output_db: -6.0,
-                    ..settings(6.5, DitherMode::HighPassTpdf)
-                },
-            ),
+            (9000, Settings { bits: 6.5, mix: 0.5, output_db: -6.0, ..settings(6.5, DitherMode::HighPassTpdf) }),
             (
                 15000,
                 Settings {
@@ -771,31 +768,20 @@ mod tests {
                     ..settings(7.0, DitherMode::Tpdf)
                 },
             ),
-            (
-                21000,
-                Settings {
-                    bypass: true,
-                    ..settings(3.0, DitherMode::Rpdf)
-                },
-            ),
+            (19500, Settings { antialias: true, rate: 20000.0, ..settings(5.0, DitherMode::Off) }),
+            (21000, Settings { bypass: true, ..settings(3.0, DitherMode::Rpdf) }),
             (26000, settings(1.0, DitherMode::Tpdf)),
         ];
         let n = 32000;
-        let mut data: Vec<Vec<f32>> = (0..channels)
-            .map(|c| sine(997.0 + 100.0 * c as f64, SR as f64, 0.8, n))
-            .collect();
+        let mut data: Vec<Vec<f32>> =
+            (0..channels).map(|c| sine(997.0 + 100.0 * c as f64, SR as f64, 0.8, n)).collect();
         let mut e = Engine::new(channels, SR, script[0].1, DEFAULT_SEED);
         let mut pos = 0;
         while pos < n {
             if let Some((_, s)) = script.iter().find(|(at, _)| *at == pos) {
                 e.set_settings(*s);
             }
-            let next_change = script
-                .iter()
-                .map(|(at, _)| *at)
-                .filter(|&at| at > pos)
-                .min()
-                .unwrap_or(n);
+            let next_change = script.iter().map(|(at, _)| *at).filter(|&at| at > pos).min().unwrap_or(n);
             let end = (pos + block).min(next_change).min(n);
             let mut slices: Vec<&mut [f32]> = data.iter_mut().map(|c| &mut c[pos..end]).collect();
             e.process(&mut slices);
@@ -838,44 +824,12 @@ mod tests {
         for bits in [3.0f32, 8.0, 16.0] {
             let normalized = (bits - 1.0) / 23.0;
             let back = 1.0 + normalized * 23.0;
-            assert_eq!(
-                Settings {
-                    bits: back,
-                    ..Settings::default()
-                }
-                .sanitized()
-                .bits,
-                bits
-            );
-            assert_eq!(
-                Settings {
-                    bits: bits + 0.001,
-                    ..Settings::default()
-                }
-                .sanitized()
-                .bits,
-                bits
-            );
+            assert_eq!(Settings { bits: back, ..Settings::default() }.sanitized().bits, bits);
+            assert_eq!(Settings { bits: bits + 0.001, ..Settings::default() }.sanitized().bits, bits);
         }
         // Real fractions stay fractional.
-        assert_eq!(
-            Settings {
-                bits: 7.99,
-                ..Settings::default()
-            }
-            .sanitized()
-            .bits,
-            7.99
-        );
-        assert_eq!(
-            Settings {
-                bits: 4.5,
-                ..Settings::default()
-            }
-            .sanitized()
-            .bits,
-            4.5
-        );
+        assert_eq!(Settings { bits: 7.99, ..Settings::default() }.sanitized().bits, 7.99);
+        assert_eq!(Settings { bits: 4.5, ..Settings::default() }.sanitized().bits, 4.5);
     }
 
     #[test]
@@ -912,24 +866,14 @@ mod tests {
     fn non_finite_input_never_reaches_the_output() {
         let mut x = sine(997.0, SR as f64, 0.7, 4800);
         let mut zeroed = x.clone();
-        for (i, bad) in [
-            (10, f32::NAN),
-            (11, f32::INFINITY),
-            (500, f32::NEG_INFINITY),
-            (501, -f32::NAN),
-        ] {
+        for (i, bad) in [(10, f32::NAN), (11, f32::INFINITY), (500, f32::NEG_INFINITY), (501, -f32::NAN)] {
             x[i] = bad;
             zeroed[i] = 0.0;
         }
         for dither in [DitherMode::Off, DitherMode::Tpdf] {
             for listen in [Listen::Output, Listen::Error] {
                 for bypass in [false, true] {
-                    let s = Settings {
-                        listen,
-                        bypass,
-                        mix: 0.5,
-                        ..settings(5.0, dither)
-                    };
+                    let s = Settings { listen, bypass, mix: 0.5, ..settings(5.0, dither) };
                     let y = render(s, &x, 64);
                     assert!(y.iter().all(|v| v.is_finite()));
                     // Bad samples count as silence; everything else is processed as usual.
@@ -946,13 +890,7 @@ mod tests {
             for bits in [1.0, 1.7, 4.0, 8.0, 16.0, 24.0] {
                 for listen in [Listen::Output, Listen::Error] {
                     for (mix, output_db) in [(1.0, 0.0), (0.3, 24.0), (0.0, -24.0)] {
-                        let s = Settings {
-                            quantizer,
-                            listen,
-                            mix,
-                            output_db,
-                            ..settings(bits, DitherMode::Off)
-                        };
+                        let s = Settings { quantizer, listen, mix, output_db, ..settings(bits, DitherMode::Off) };
                         let mut e = Engine::new(1, SR, s, DEFAULT_SEED);
                         let mut y = x.clone();
                         e.set_settings(Settings { bits: 25.0 - bits, ..s }); // a ramp too
@@ -969,54 +907,20 @@ mod tests {
         let x = sine(997.0, SR as f64, 0.9, 4800);
         let wet = render(settings(5.0, DitherMode::Tpdf), &x, 256);
         // Mix 0 %: exactly dry.
-        assert_eq!(
-            render(
-                Settings {
-                    mix: 0.0,
-                    ..settings(5.0, DitherMode::Tpdf)
-                },
-                &x,
-                256
-            ),
-            x
-        );
+        assert_eq!(render(Settings { mix: 0.0, ..settings(5.0, DitherMode::Tpdf) }, &x, 256), x);
         // Listen = Error at Mix 100 %: exactly y - x.
-        let err = render(
-            Settings {
-                listen: Listen::Error,
-                ..settings(5.0, DitherMode::Tpdf)
-            },
-            &x,
-            256,
-        );
+        let err = render(Settings { listen: Listen::Error, ..settings(5.0, DitherMode::Tpdf) }, &x, 256);
         for i in 0..x.len() {
             assert_eq!(err[i], wet[i] - x[i]);
         }
         // Output gain is applied last.
         let g = db_to_gain(-7.5);
-        let loud = render(
-            Settings {
-                output_db: -7.5,
-                ..settings(5.0, DitherMode::Tpdf)
-            },
-            &x,
-            256,
-        );
+        let loud = render(Settings { output_db: -7.5, ..settings(5.0, DitherMode::Tpdf) }, &x, 256);
         for i in 0..x.len() {
             assert_eq!(loud[i], wet[i] * g);
         }
         // Bypass: bit-transparent.
-        assert_eq!(
-            render(
-                Settings {
-                    bypass: true,
-                    ..settings(2.0, DitherMode::Tpdf)
-                },
-                &x,
-                256
-            ),
-            x
-        );
+        assert_eq!(render(Settings { bypass: true, ..settings(2.0, DitherMode::Tpdf) }, &x, 256), x);
     }
 
     #[test]
@@ -1055,10 +959,7 @@ mod tests {
         let early = window_db(1200 + 48);
         let late = window_db(1200 + 380);
         let after = window_db(2000);
-        assert!(
-            before < early && early < late && late < after + 1.0,
-            "{before} {early} {late} {after}"
-        );
+        assert!(before < early && early < late && late < after + 1.0, "{before} {early} {late} {after}");
         // 12 bits of change is 72 dB; the first 1 ms of ramp covers only a tenth of it.
         assert!(after - early > 30.0, "{early} -> {after}");
         // Settled: exactly the 4-bit grid.
@@ -1085,6 +986,7 @@ mod tests {
                 shaping: Shaping::FWeighted9,
                 curve: Curve::MuLaw,
                 drive_db: MAX_DRIVE_DB,
+                antialias: true,
                 ..Settings::default()
             },
             Settings {
@@ -1100,24 +1002,11 @@ mod tests {
         ];
         for chain in chains {
             for bits in [-5.0, 0.0, 1.0, 24.0, 99.0, f32::NAN] {
-                for dither in [
-                    DitherMode::Off,
-                    DitherMode::Rpdf,
-                    DitherMode::Tpdf,
-                    DitherMode::HighPassTpdf,
-                ] {
+                for dither in [DitherMode::Off, DitherMode::Rpdf, DitherMode::Tpdf, DitherMode::HighPassTpdf] {
                     for quantizer in [QuantizerMode::MidTread, QuantizerMode::MidRise] {
                         for (mix, output_db) in [(-1.0, -99.0), (0.0, 24.0), (1.0, 24.0), (2.0, f32::NAN)] {
                             for listen in [Listen::Output, Listen::Error] {
-                                let s = Settings {
-                                    bits,
-                                    dither,
-                                    quantizer,
-                                    mix,
-                                    output_db,
-                                    listen,
-                                    ..chain
-                                };
+                                let s = Settings { bits, dither, quantizer, mix, output_db, listen, ..chain };
                                 let y = render(s, &x, 100);
                                 let bound = (MAX_INPUT + 1.0) * db_to_gain(MAX_OUTPUT_DB);
                                 assert!(y.iter().all(|v| v.is_finite() && v.abs() <= bound), "{s:?}");
@@ -1157,19 +1046,9 @@ mod chain_tests {
     #[test]
     fn post_filter_removes_the_holds_images() {
         let x = sine(1000.0, SR as f64, 0.5, 1 << 16);
-        let base = Settings {
-            bits: 24.0,
-            rate: 8000.0,
-            ..Settings::default()
-        };
+        let base = Settings { bits: 24.0, rate: 8000.0, ..Settings::default() };
         for post in [false, true] {
-            let y = run(
-                Settings {
-                    postfilter: post,
-                    ..base
-                },
-                &x,
-            );
+            let y = run(Settings { postfilter: post, ..base }, &x);
             let spec = power_spectrum(&y.iter().map(|&v| v as f64).collect::<Vec<_>>(), 8192);
             let tone = level_db(&spec, 1000.0);
             for image in [7000.0, 9000.0] {
@@ -1193,21 +1072,13 @@ mod chain_tests {
             let x = sine(freq, SR as f64, 0.5, 48000);
             // Sample Rate 8 kHz, 24 bits: the hold's own aliasing of the residue is measured
             // at the residue's frequency (8 kHz folds to DC, so compare total power).
-            let s = Settings {
-                bits: 24.0,
-                rate: 8000.0,
-                prefilter: true,
-                ..Settings::default()
-            };
+            let s = Settings { bits: 24.0, rate: 8000.0, prefilter: true, ..Settings::default() };
             let mut chain = x.clone();
             let mut engine = Engine::new(1, SR, s, 1);
             engine.process(&mut [&mut chain]);
             // Undo nothing: compare powers after the transient.
             let gain = db(power(&chain[4800..]) / power(&x[4800..]));
-            assert!(
-                gain > lo && gain < hi,
-                "{freq} Hz through pre-filter + hold: {gain:.1} dB"
-            );
+            assert!(gain > lo && gain < hi, "{freq} Hz through pre-filter + hold: {gain:.1} dB");
         }
     }
 
@@ -1215,21 +1086,13 @@ mod chain_tests {
     fn sweeping_the_sample_rate_stays_stable_and_click_free() {
         // 50 Hz to 48 kHz and back in 100 ms (a settings change every 16 samples), filters on.
         let x = sine(440.0, SR as f64, 0.8, 9600);
-        let s = Settings {
-            bits: 12.0,
-            prefilter: true,
-            postfilter: true,
-            ..Settings::default()
-        };
+        let s = Settings { bits: 12.0, prefilter: true, postfilter: true, ..Settings::default() };
         let mut e = Engine::new(1, SR, Settings { rate: 50.0, ..s }, 1);
         let mut y = x.clone();
         for (k, block) in y.chunks_mut(16).enumerate() {
             let t = k as f32 * 16.0 / 4800.0;
             let up = if t < 1.0 { t } else { 2.0 - t };
-            e.set_settings(Settings {
-                rate: 50.0 * (48000.0f32 / 50.0).powf(up.clamp(0.0, 1.0)),
-                ..s
-            });
+            e.set_settings(Settings { rate: 50.0 * (48000.0f32 / 50.0).powf(up.clamp(0.0, 1.0)), ..s });
             e.process(&mut [block]);
         }
         let peak = y.iter().fold(0.0f32, |m, v| m.max(v.abs()));
@@ -1244,28 +1107,13 @@ mod chain_tests {
     #[test]
     fn drive_clips_at_full_scale_and_output_makes_up_level() {
         let x = sine(997.0, SR as f64, 0.5, 4800);
-        let y = run(
-            Settings {
-                bits: 16.0,
-                drive_db: 12.0,
-                ..Settings::default()
-            },
-            &x,
-        );
+        let y = run(Settings { bits: 16.0, drive_db: 12.0, ..Settings::default() }, &x);
         let peak = y.iter().fold(0.0f32, |m, v| m.max(v.abs()));
         // 0.5 · 4 = 2 clips to the top level.
         assert!(peak <= 1.0 && peak > 0.99, "peak {peak}");
         let clipped = y.iter().filter(|v| v.abs() > 0.99).count();
         assert!(clipped > 4800 / 4, "only {clipped} samples at full scale");
-        let z = run(
-            Settings {
-                bits: 16.0,
-                drive_db: 12.0,
-                output_db: -12.0,
-                ..Settings::default()
-            },
-            &x,
-        );
+        let z = run(Settings { bits: 16.0, drive_db: 12.0, output_db: -12.0, ..Settings::default() }, &x);
         let g = db_to_gain(-12.0);
         for (a, b) in y.iter().zip(&z) {
             assert_eq!(a * g, *b);

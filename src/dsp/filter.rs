@@ -39,11 +39,7 @@ pub fn butterworth(fc: f32, fs: f32) -> [SvfCoefficients; SECTIONS] {
         let k = 1.0 / q as f64;
         let a1 = 1.0 / (1.0 + g * (g + k));
         let a2 = g * a1;
-        SvfCoefficients {
-            a1: a1 as f32,
-            a2: a2 as f32,
-            a3: (g * a2) as f32,
-        }
+        SvfCoefficients { a1: a1 as f32, a2: a2 as f32, a3: (g * a2) as f32 }
     })
 }
 
@@ -98,11 +94,7 @@ mod tests {
         let c = butterworth(fc, fs);
         let coefficients: [Vec<SvfCoefficients>; SECTIONS] = std::array::from_fn(|s| vec![c[s]; x.len()]);
         let mut y = x.to_vec();
-        LowPass::default().process(
-            std::array::from_fn(|s| &coefficients[s][..]),
-            &vec![true; x.len()],
-            &mut y,
-        );
+        LowPass::default().process(std::array::from_fn(|s| &coefficients[s][..]), &vec![true; x.len()], &mut y);
         y
     }
 
@@ -121,12 +113,7 @@ mod tests {
 
     #[test]
     fn response_matches_the_butterworth_law() {
-        for (fs, fc) in [
-            (48000.0, 3200.0),
-            (48000.0, 400.0),
-            (44100.0, 8820.0),
-            (48000.0, 16000.0),
-        ] {
+        for (fs, fc) in [(48000.0, 3200.0), (48000.0, 400.0), (44100.0, 8820.0), (48000.0, 16000.0)] {
             for ratio in [0.25, 0.5, 0.8, 1.0, 1.25, 1.6] {
                 let f = fc as f64 * ratio;
                 if f >= fs as f64 / 2.0 * 0.95 {
@@ -135,10 +122,7 @@ mod tests {
                 let got = gain_db(f, fc, fs);
                 let expected = theory_db(f, fc as f64, fs as f64);
                 let tol = if expected > -60.0 { 0.1 } else { 1.5 };
-                assert!(
-                    (got - expected).abs() < tol,
-                    "fc {fc} at {fs}, {f} Hz: {got:.2} vs {expected:.2} dB"
-                );
+                assert!((got - expected).abs() < tol, "fc {fc} at {fs}, {f} Hz: {got:.2} vs {expected:.2} dB");
             }
         }
     }

@@ -125,10 +125,7 @@ mod tests {
         let n = 480_000;
         let count = takes(rate, fs, 0.0, n).iter().filter(|&&t| t).count() as f64;
         let expected = n as f64 * rate as f64 / fs as f64;
-        assert!(
-            (count - expected).abs() <= 1.0,
-            "{rate} Hz at {fs}: {count} holds, expected {expected}"
-        );
+        assert!((count - expected).abs() <= 1.0, "{rate} Hz at {fs}: {count} holds, expected {expected}");
     }
 
     #[test]
@@ -192,10 +189,7 @@ mod tests {
         for f in [7000.0, 9000.0, 15000.0, 17000.0] {
             let rel = level(f) - tone;
             let expected = hold_db(f) - hold_db(1000.0);
-            assert!(
-                (rel - expected).abs() < 0.5,
-                "{f} Hz: {rel:.2} dB, expected {expected:.2}"
-            );
+            assert!((rel - expected).abs() < 0.5, "{f} Hz: {rel:.2} dB, expected {expected:.2}");
         }
         // And nothing between the images.
         assert!(level(4000.0) - tone < -60.0);

@@ -10,6 +10,8 @@ pub mod dither;
 pub mod engine;
 pub mod filter;
 pub mod hold;
+pub mod oversample;
+mod oversample_coefficients;
 pub mod quantizer;
 pub mod rng;
 pub mod shaping;

@@ -66,11 +66,7 @@ pub struct Grid {
 impl Grid {
     /// The grid for `bits` (clamped to [`MIN_BITS`, `MAX_BITS`]; NaN counts as `MAX_BITS`).
     pub fn new(bits: f32, mode: QuantizerMode) -> Self {
-        let bits = if bits.is_nan() {
-            MAX_BITS
-        } else {
-            bits.clamp(MIN_BITS, MAX_BITS)
-        };
+        let bits = if bits.is_nan() { MAX_BITS } else { bits.clamp(MIN_BITS, MAX_BITS) };
         // NOTE: For integer `bits` both are exact powers of two.
         let inv_step = (bits - 1.0).exp2();
         let step = (1.0 - bits).exp2();
@@ -82,12 +78,7 @@ impl Grid {
             // (k + 1/2)Δ in [-1, 1)
             QuantizerMode::MidRise => ((-l - 0.5).ceil(), (l - 0.5).ceil() - 1.0),
         };
-        Self {
-            inv_step,
-            step,
-            k_min: k_min as f32,
-            k_max: k_max as f32,
-        }
+        Self { inv_step, step, k_min: k_min as f32, k_max: k_max as f32 }
     }
 
     /// The largest output magnitude this grid can produce.
@@ -163,12 +154,7 @@ mod tests {
         let g = Grid::new(bits, mode);
         let n = x.len();
         let (inv, step, lo, hi) = (vec![g.inv_step; n], vec![g.step; n], vec![g.k_min; n], vec![g.k_max; n]);
-        let grid = GridBlock {
-            inv_step: &inv,
-            step: &step,
-            k_min: &lo,
-            k_max: &hi,
-        };
+        let grid = GridBlock { inv_step: &inv, step: &step, k_min: &lo, k_max: &hi };
         let mut out = vec![0.0; n];
         quantize_block(mode, x, &vec![0.0; n], &grid, true, &mut out);
         out
@@ -183,10 +169,7 @@ mod tests {
         let y = quantize(QuantizerMode::MidTread, bits as f32, &x);
         let snr = snr_db(&x, &y);
         let expected = 6.0206 * bits as f64 + 1.7609 + 20.0 * amp.log10();
-        assert!(
-            (snr - expected).abs() < 0.3,
-            "{bits} bits: SNR {snr:.2} dB, expected {expected:.2}"
-        );
+        assert!((snr - expected).abs() < 0.3, "{bits} bits: SNR {snr:.2} dB, expected {expected:.2}");
     }
 
     #[test]
@@ -287,10 +270,7 @@ mod tests {
         }
         let snr = snr_db(&x, &y);
         let expected = 6.0206 * bits as f64 + 1.7609 + 20.0 * amp.log10();
-        assert!(
-            (snr - expected).abs() < 0.3,
-            "{bits} bits: SNR {snr:.2}, expected {expected:.2}"
-        );
+        assert!((snr - expected).abs() < 0.3, "{bits} bits: SNR {snr:.2}, expected {expected:.2}");
     }
 
     #[test]
@@ -344,21 +324,7 @@ mod tests {
 
     #[test]
     fn rounding_helpers_are_exact() {
-        for v in [
-            -8388608.0f32,
-            -4194304.5,
-            -2.5,
-            -1.5,
-            -0.5,
-            -0.3,
-            0.0,
-            0.3,
-            0.5,
-            1.5,
-            2.5,
-            4194303.5,
-            8388607.0,
-        ] {
+        for v in [-8388608.0f32, -4194304.5, -2.5, -1.5, -0.5, -0.3, 0.0, 0.3, 0.5, 1.5, 2.5, 4194303.5, 8388607.0] {
             let expected = v.round_ties_even();
             assert_eq!(round_half_even(v), expected, "{v}");
             assert_eq!(floor_exact(v), v.floor(), "{v}");

@@ -37,10 +37,7 @@ pub struct CounterRng {
 impl CounterRng {
     /// A stream for channel `channel` of a generator seeded with `seed`.
     pub fn new(seed: u32, channel: usize) -> Self {
-        Self {
-            key: lowbias32(seed ^ 0x5354_5250).wrapping_add((channel as u32).wrapping_mul(KEY_SPREAD)),
-            counter: 0,
-        }
+        Self { key: lowbias32(seed ^ 0x5354_5250).wrapping_add((channel as u32).wrapping_mul(KEY_SPREAD)), counter: 0 }
     }
 
     /// Back to the first word of the stream.

@@ -97,11 +97,7 @@ mod tests {
     #[test]
     fn published_noise_rises() {
         // 1 + Σh²: +6.6, +12.2 and +18.4 dB for white error.
-        for (s, expected) in [
-            (Shaping::FWeighted3, 6.6),
-            (Shaping::Lipshitz5, 12.2),
-            (Shaping::FWeighted9, 18.4),
-        ] {
+        for (s, expected) in [(Shaping::FWeighted3, 6.6), (Shaping::Lipshitz5, 12.2), (Shaping::FWeighted9, 18.4)] {
             let got = 10.0 * s.total_gain().log10();
             assert!((got - expected).abs() < 0.05, "{s:?}: {got}");
         }
@@ -121,10 +117,9 @@ mod tests {
         // frequency is 0 dB.
         for s in [Shaping::FWeighted3, Shaping::Lipshitz5, Shaping::FWeighted9] {
             let n = 20000;
-            let mean: f64 = (0..n)
-                .map(|i| (s.power_gain((i as f32 + 0.5) / n as f32 * 24000.0, 48000.0) as f64).ln())
-                .sum::<f64>()
-                / n as f64;
+            let mean: f64 =
+                (0..n).map(|i| (s.power_gain((i as f32 + 0.5) / n as f32 * 24000.0, 48000.0) as f64).ln()).sum::<f64>()
+                    / n as f64;
             assert!(mean.abs() < 0.02, "{s:?}: mean log gain {mean}");
         }
     }
@@ -151,9 +146,7 @@ pub fn quantize_shaped(
     let centre = if mode == QuantizerMode::MidRise { 0.5 } else { 0.0 };
     for i in 0..n {
         let v = input[i] - state.feedback(h);
-        let t = (v * grid.inv_step[i] + dither[i])
-            .max(grid.k_min[i] - 1.0)
-            .min(grid.k_max[i] + 1.0);
+        let t = (v * grid.inv_step[i] + dither[i]).max(grid.k_min[i] - 1.0).min(grid.k_max[i] + 1.0);
         let k = floor_exact(t + offset).max(grid.k_min[i]).min(grid.k_max[i]);
         let y = if mute_zero && mode == QuantizerMode::MidRise && input[i] == 0.0 && v == 0.0 {
             0.0
@@ -178,12 +171,7 @@ mod loop_tests {
     fn error_of(shaping: Shaping, fs: f64, bits: f32) -> (Vec<f64>, f64) {
         let x = sine(997.0, fs, 0.5, 1 << 18);
         let mut y = x.clone();
-        let s = Settings {
-            bits,
-            dither: DitherMode::Tpdf,
-            shaping,
-            ..Settings::default()
-        };
+        let s = Settings { bits, dither: DitherMode::Tpdf, shaping, ..Settings::default() };
         Engine::new(1, fs as f32, s, 3).process(&mut [&mut y]);
         let step = 2f64.powf(1.0 - bits as f64);
         (x.iter().zip(&y).map(|(&a, &b)| b as f64 - a as f64).collect(), step)
@@ -199,27 +187,18 @@ mod loop_tests {
         for k in 0..=12 {
             let centre = 1000.0 * 2f64.powf(k as f64 / 3.0);
             let (lo, hi) = (centre * 2f64.powf(-1.0 / 6.0), centre * 2f64.powf(1.0 / 6.0));
-            let bins: Vec<usize> = (0..spec.len())
-                .filter(|&b| (b as f64 * bin) >= lo && (b as f64 * bin) < hi)
-                .collect();
+            let bins: Vec<usize> =
+                (0..spec.len()).filter(|&b| (b as f64 * bin) >= lo && (b as f64 * bin) < hi).collect();
             let measured: f64 = bins.iter().map(|&b| spec[b]).sum();
-            let expected: f64 = bins
-                .iter()
-                .map(|&b| white_bin * shaping.power_gain((b as f64 * bin) as f32, fs as f32) as f64)
-                .sum();
+            let expected: f64 =
+                bins.iter().map(|&b| white_bin * shaping.power_gain((b as f64 * bin) as f32, fs as f32) as f64).sum();
             let diff = db(measured / expected);
-            assert!(
-                diff.abs() < 1.5,
-                "{shaping:?} at {fs}: {centre:.0} Hz band off by {diff:.2} dB"
-            );
+            assert!(diff.abs() < 1.5, "{shaping:?} at {fs}: {centre:.0} Hz band off by {diff:.2} dB");
         }
         // Total rise over plain TPDF (Δ²/4).
         let rise = db(e.iter().map(|v| v * v).sum::<f64>() / e.len() as f64 / (step * step / 4.0));
         let expected = 10.0 * (shaping.total_gain() as f64).log10();
-        assert!(
-            (rise - expected).abs() < 1.0,
-            "{shaping:?} at {fs}: rise {rise:.2} dB vs {expected:.2}"
-        );
+        assert!((rise - expected).abs() < 1.0, "{shaping:?} at {fs}: rise {rise:.2} dB vs {expected:.2}");
     }
 
     #[test]
@@ -244,13 +223,7 @@ mod loop_tests {
             for bits in [1.0, 2.0, 3.0, 4.0, 5.5, 6.0, 8.0] {
                 for quantizer in [QuantizerMode::MidTread, QuantizerMode::MidRise] {
                     for dither in [DitherMode::Off, DitherMode::Tpdf] {
-                        let s = Settings {
-                            bits,
-                            dither,
-                            shaping,
-                            quantizer,
-                            ..Settings::default()
-                        };
+                        let s = Settings { bits, dither, shaping, quantizer, ..Settings::default() };
                         let x = sine(997.0, 48000.0, 1.0, 20000);
                         let mut y = x.clone();
                         Engine::new(1, 48000.0, s, 3).process(&mut [&mut y]);

@@ -31,14 +31,7 @@ impl LinearRamp {
     /// A settled ramp at `value`, with ramps lasting `ramp_ms` at `sample_rate` Hz.
     pub fn new(value: f32, sample_rate: f32, ramp_ms: f32) -> Self {
         let ramp_samples = (sample_rate * ramp_ms / 1000.0).round().max(1.0) as u32;
-        Self {
-            current: value,
-            start: value,
-            target: value,
-            increment: 0.0,
-            remaining: 0,
-            ramp_samples,
-        }
+        Self { current: value, start: value, target: value, increment: 0.0, remaining: 0, ramp_samples }
     }
 
     /// Jump to `value` with no ramp (used on reset and activation).
@@ -79,11 +72,7 @@ impl LinearRamp {
             // NOTE: start + i·increment rather than an accumulated sum, so the error does
             //       not grow along the ramp.
             let i = (self.ramp_samples - self.remaining) as f32;
-            self.current = if self.remaining == 0 {
-                self.target
-            } else {
-                self.start + i * self.increment
-            };
+            self.current = if self.remaining == 0 { self.target } else { self.start + i * self.increment };
         }
         self.current
     }

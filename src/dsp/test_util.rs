@@ -4,9 +4,7 @@ use rustfft::{FftPlanner, num_complex::Complex};
 
 /// `n` samples of a sine of `freq` Hz at `sample_rate`, peak `amp`.
 pub fn sine(freq: f64, sample_rate: f64, amp: f64, n: usize) -> Vec<f32> {
-    (0..n)
-        .map(|i| (amp * (2.0 * std::f64::consts::PI * freq * i as f64 / sample_rate).sin()) as f32)
-        .collect()
+    (0..n).map(|i| (amp * (2.0 * std::f64::consts::PI * freq * i as f64 / sample_rate).sin()) as f32).collect()
 }
 
 /// Mean power of a signal.
@@ -16,11 +14,7 @@ pub fn power(x: &[f32]) -> f64 {
 
 /// Mean power of `y - x`, computed in f64.
 pub fn error_power(x: &[f32], y: &[f32]) -> f64 {
-    x.iter()
-        .zip(y)
-        .map(|(&a, &b)| (b as f64 - a as f64).powi(2))
-        .sum::<f64>()
-        / x.len() as f64
+    x.iter().zip(y).map(|(&a, &b)| (b as f64 - a as f64).powi(2)).sum::<f64>() / x.len() as f64
 }
 
 /// Signal-to-noise ratio in dB of `y` against the clean `x`: all of `y - x` counts as noise.
@@ -32,16 +26,13 @@ pub fn snr_db(x: &[f32], y: &[f32]) -> f64 {
 /// samples), one value per bin 0..=seg/2, scaled so the bins sum to the mean power.
 pub fn power_spectrum(x: &[f64], seg: usize) -> Vec<f64> {
     let fft = FftPlanner::new().plan_fft_forward(seg);
-    let window: Vec<f64> = (0..seg)
-        .map(|i| 0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / seg as f64).cos())
-        .collect();
+    let window: Vec<f64> =
+        (0..seg).map(|i| 0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / seg as f64).cos()).collect();
     let wpow: f64 = window.iter().map(|w| w * w).sum::<f64>();
     let mut acc = vec![0.0; seg / 2 + 1];
     let segments = x.len() / seg;
     for s in 0..segments {
-        let mut buf: Vec<Complex<f64>> = (0..seg)
-            .map(|i| Complex::new(x[s * seg + i] * window[i], 0.0))
-            .collect();
+        let mut buf: Vec<Complex<f64>> = (0..seg).map(|i| Complex::new(x[s * seg + i] * window[i], 0.0)).collect();
         fft.process(&mut buf);
         for (k, a) in acc.iter_mut().enumerate() {
             let mag = buf[k].norm_sqr() / (wpow * seg as f64);

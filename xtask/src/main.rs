@@ -79,9 +79,7 @@ fn install(args: &[String]) -> Result<(), String> {
             "--vst3-dir" => vst3_dir = it.next().map(PathBuf::from),
             "--clap-dir" => clap_dir = it.next().map(PathBuf::from),
             other => {
-                return Err(format!(
-                    "install: unknown argument '{other}' (takes --vst3-dir DIR, --clap-dir DIR)"
-                ));
+                return Err(format!("install: unknown argument '{other}' (takes --vst3-dir DIR, --clap-dir DIR)"));
             }
         }
     }
@@ -130,20 +128,12 @@ impl Drop for Child {
 
 fn run(cmd: &mut std::process::Command) -> Result<(), String> {
     let status = cmd.status().map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{cmd:?} failed: {status}"))
-    }
+    if status.success() { Ok(()) } else { Err(format!("{cmd:?} failed: {status}")) }
 }
 
 /// ImageMagick's `import`, preferring Debian's over stand-ins earlier on PATH.
 fn import_command() -> &'static str {
-    if Path::new("/usr/bin/import").exists() {
-        "/usr/bin/import"
-    } else {
-        "import"
-    }
+    if Path::new("/usr/bin/import").exists() { "/usr/bin/import" } else { "import" }
 }
 
 fn screenshot(args: &[String]) -> Result<(), String> {
@@ -222,35 +212,16 @@ mod tests {
 
     #[test]
     fn windows_uses_per_user_common_programs() {
-        let (v, c) = plugin_dirs(
-            Platform::Windows,
-            &env_of(&[("LOCALAPPDATA", "C:/Users/ann/AppData/Local")]),
-        )
-        .unwrap();
-        assert_eq!(
-            v,
-            PathBuf::from("C:/Users/ann/AppData/Local")
-                .join("Programs")
-                .join("Common")
-                .join("VST3")
-        );
-        assert_eq!(
-            c,
-            PathBuf::from("C:/Users/ann/AppData/Local")
-                .join("Programs")
-                .join("Common")
-                .join("CLAP")
-        );
+        let (v, c) =
+            plugin_dirs(Platform::Windows, &env_of(&[("LOCALAPPDATA", "C:/Users/ann/AppData/Local")])).unwrap();
+        assert_eq!(v, PathBuf::from("C:/Users/ann/AppData/Local").join("Programs").join("Common").join("VST3"));
+        assert_eq!(c, PathBuf::from("C:/Users/ann/AppData/Local").join("Programs").join("Common").join("CLAP"));
     }
 
     #[test]
     fn missing_environment_is_a_clear_error() {
         assert!(plugin_dirs(Platform::Linux, &env_of(&[])).unwrap_err().contains("HOME"));
-        assert!(
-            plugin_dirs(Platform::Windows, &env_of(&[]))
-                .unwrap_err()
-                .contains("LOCALAPPDATA")
-        );
+        assert!(plugin_dirs(Platform::Windows, &env_of(&[])).unwrap_err().contains("LOCALAPPDATA"));
     }
 
     #[test]
@@ -262,10 +233,7 @@ mod tests {
         let dst = dir.join("dst.vst3");
         std::fs::create_dir_all(dst.join("stale")).unwrap();
         copy_tree(&src, &dst).unwrap();
-        assert_eq!(
-            std::fs::read(dst.join("Contents/x86_64-linux/Stairstep.so")).unwrap(),
-            b"new"
-        );
+        assert_eq!(std::fs::read(dst.join("Contents/x86_64-linux/Stairstep.so")).unwrap(), b"new");
         assert!(!dst.join("stale").exists());
         std::fs::remove_dir_all(&dir).unwrap();
     }
