@@ -35,7 +35,7 @@ const SCALE_16: f32 = 1.0 / 65_536.0;
 
 /// A uniform on [-1/2, 1/2) from the top 24 bits of a word, centred so its mean is exactly 0.
 #[inline(always)]
-fn rectangular(word: u32) -> f32 {
+pub(crate) fn rectangular(word: u32) -> f32 {
     ((word >> 8) as f32 + 0.5) * SCALE_24 - 0.5
 }
 
@@ -43,7 +43,7 @@ fn rectangular(word: u32) -> f32 {
 /// independent uniforms (16 bits of resolution per uniform is 2^-16 LSB, far below anything
 /// audible, and halves the random numbers needed). Mean exactly 0.
 #[inline(always)]
-fn triangular(word: u32) -> f32 {
+pub(crate) fn triangular(word: u32) -> f32 {
     ((word & 0xffff) as f32 + (word >> 16) as f32 + 1.0) * SCALE_16 - 1.0
 }
 
@@ -58,6 +58,11 @@ impl Dither {
     /// A generator for channel `channel` with seed `seed`.
     pub fn new(seed: u32, channel: usize) -> Self {
         Self { rng: CounterRng::new(seed, channel) }
+    }
+
+    /// The stream, for kernels that draw their dither inline.
+    pub(crate) fn rng(&mut self) -> &mut CounterRng {
+        &mut self.rng
     }
 
     /// Back to the start of the stream: the same input then gives the same output.

@@ -19,11 +19,11 @@
 //! chunks of [`CHUNK`] samples on fixed-size scratch arrays allocated in [`Engine::new`].
 
 use super::curve::{Curve, compress_block, expand_block};
-use super::dither::{Dither, DitherMode};
+use super::dither::{Dither, DitherMode, rectangular, triangular};
 use super::filter::{CUTOFF_RATIO, LowPass, SECTIONS, SvfCoefficients, butterworth};
 use super::hold::{Hold, HoldClock};
 use super::oversample::{Delay, LATENCY, Oversampler, Steps};
-use super::quantizer::{Grid, GridBlock, MAX_BITS, MIN_BITS, QuantizerMode, quantize_block};
+use super::quantizer::{Grid, GridBlock, MAX_BITS, MIN_BITS, QuantizerMode, floor_exact, quantize_block};
 use super::shaping::{Shaping, ShapingState, quantize_shaped};
 use super::smoother::{LinearRamp, RAMP_MS};
 
@@ -410,6 +410,13 @@ impl Engine {
         let mut start = 0;
         while start < len {
             let n = CHUNK.min(len - start);
+            // The common case, settled plain crushing with no editor open, has its own fused
+            // loop (bit-identical to the general path; see `fast_path_is_exact`).
+            if tap.is_none() && self.fast_path_applies() {
+                self.fast_chunk(channels, start, n);
+                start += n;
+                continue;
+            }
             // NOTE: Decided before the controls advance: a ramp that ends inside this chunk
             //       still needs the crossfade for its first samples.
             let bypassed = !self.bypass.is_ramping() && self.bypass.target() == 1.0;
@@ -444,6 +451,89 @@ impl Engine {
                 }
             }
             start += n;
+        }
+    }
+
+    /// True when every control is settled and the chain is only dither, quantizer and gain.
+    fn fast_path_applies(&self) -> bool {
+        let s = &self.settings;
+        let settled = !(self.bits.is_ramping()
+            || self.mix.is_ramping()
+            || self.gain.is_ramping()
+            || self.bypass.is_ramping()
+            || self.drive.is_ramping()
+            || self.rate.is_ramping()
+            || self.jitter.is_ramping());
+        settled
+            && self.bypass.target() == 0.0
+            && self.mix.target() == 1.0
+            && self.drive.target() == 1.0
+            && s.rate >= self.sample_rate
+            && s.shaping == Shaping::Off
+            && s.curve == Curve::Linear
+            && !s.antialias
+            && !s.prefilter
+            && !s.postfilter
+    }
+
+    /// The fused loop for [`Engine::fast_path_applies`]: the same arithmetic as the general
+    /// path, sample for sample, without its per-chunk control arrays.
+    fn fast_chunk(&mut self, channels: &mut [&mut [f32]], start: usize, n: usize) {
+        let s = self.settings;
+        if self.grid_cache.1 != s.bits || self.grid_cache.2 != s.quantizer {
+            self.grid_cache = (Grid::new(s.bits, s.quantizer), s.bits, s.quantizer);
+        }
+        let g = self.grid_cache.0;
+        let gain = self.gain.target();
+        self.clock.free_run();
+        let error = s.listen == Listen::Error;
+        for (ch, channel) in channels.iter_mut().enumerate() {
+            let block = &mut channel[start..start + n];
+            let Some(state) = self.channels.get_mut(ch) else {
+                sanitize_in_place(block);
+                continue;
+            };
+            // The state the general path leaves besides the dither position: the held value
+            // (the last sample) and the dry delay's last LATENCY samples.
+            state.hold.set(sanitize(block[n - 1]));
+            let skip = n.saturating_sub(LATENCY);
+            let mut tail = [0.0f32; LATENCY];
+            for (t, &x) in tail.iter_mut().zip(&block[skip..]) {
+                *t = sanitize(x);
+            }
+            state.dry_delay.feed(skip, &tail[..n - skip]);
+
+            let rng = state.dither.rng();
+            let base = rng.position();
+            let key_rng = &*rng;
+            let word = |i: u32| key_rng.word_at(base.wrapping_add(i));
+            match (s.dither, s.quantizer, error) {
+                (DitherMode::Off, QuantizerMode::MidTread, false) => fused::<0, false, false>(block, &g, gain, word),
+                (DitherMode::Off, QuantizerMode::MidTread, true) => fused::<0, false, true>(block, &g, gain, word),
+                (DitherMode::Off, QuantizerMode::MidRise, false) => fused::<0, true, false>(block, &g, gain, word),
+                (DitherMode::Off, QuantizerMode::MidRise, true) => fused::<0, true, true>(block, &g, gain, word),
+                (DitherMode::Rpdf, QuantizerMode::MidTread, false) => fused::<1, false, false>(block, &g, gain, word),
+                (DitherMode::Rpdf, QuantizerMode::MidTread, true) => fused::<1, false, true>(block, &g, gain, word),
+                (DitherMode::Rpdf, QuantizerMode::MidRise, false) => fused::<1, true, false>(block, &g, gain, word),
+                (DitherMode::Rpdf, QuantizerMode::MidRise, true) => fused::<1, true, true>(block, &g, gain, word),
+                (DitherMode::Tpdf, QuantizerMode::MidTread, false) => fused::<2, false, false>(block, &g, gain, word),
+                (DitherMode::Tpdf, QuantizerMode::MidTread, true) => fused::<2, false, true>(block, &g, gain, word),
+                (DitherMode::Tpdf, QuantizerMode::MidRise, false) => fused::<2, true, false>(block, &g, gain, word),
+                (DitherMode::Tpdf, QuantizerMode::MidRise, true) => fused::<2, true, true>(block, &g, gain, word),
+                (DitherMode::HighPassTpdf, QuantizerMode::MidTread, false) => {
+                    fused::<3, false, false>(block, &g, gain, word)
+                }
+                (DitherMode::HighPassTpdf, QuantizerMode::MidTread, true) => {
+                    fused::<3, false, true>(block, &g, gain, word)
+                }
+                (DitherMode::HighPassTpdf, QuantizerMode::MidRise, false) => {
+                    fused::<3, true, false>(block, &g, gain, word)
+                }
+                (DitherMode::HighPassTpdf, QuantizerMode::MidRise, true) => {
+                    fused::<3, true, true>(block, &g, gain, word)
+                }
+            }
+            state.dither.rng().advance(n);
         }
     }
 
@@ -522,6 +612,38 @@ fn sanitize(x: f32) -> f32 {
 fn sanitize_in_place(block: &mut [f32]) {
     for x in block.iter_mut() {
         *x = sanitize(*x);
+    }
+}
+
+/// The fast path's loop for one channel: sanitize, dither (`DITHER`: 0 off, 1 RPDF, 2 TPDF,
+/// 3 high-pass TPDF), quantize (`MID_RISE`), gain; `ERROR` outputs `(y - x)·gain`. Each
+/// variant is its own monomorphised loop the compiler can vectorise. `word(i)` is the dither
+/// stream's word for sample `i` of the block (wrapping, so `i - 1` reaches back before it).
+#[inline(always)]
+fn fused<const DITHER: u8, const MID_RISE: bool, const ERROR: bool>(
+    block: &mut [f32],
+    g: &Grid,
+    gain: f32,
+    word: impl Fn(u32) -> u32,
+) {
+    let (inv, step, lo, hi) = (g.inv_step, g.step, g.k_min, g.k_max);
+    for (i, y) in block.iter_mut().enumerate() {
+        let i = i as u32;
+        let x = sanitize(*y);
+        let d = match DITHER {
+            0 => 0.0,
+            1 => rectangular(word(i)),
+            2 => triangular(word(i)),
+            _ => rectangular(word(i)) - rectangular(word(i.wrapping_sub(1))),
+        };
+        let v = (x * inv + d).max(lo - 1.0).min(hi + 1.0);
+        let q = if MID_RISE {
+            let k = floor_exact(v).max(lo).min(hi);
+            if DITHER == 0 && x == 0.0 { 0.0 } else { (k + 0.5) * step }
+        } else {
+            floor_exact(v + 0.5).max(lo).min(hi) * step
+        };
+        *y = if ERROR { (q - x) * gain } else { q * gain };
     }
 }
 
@@ -1139,5 +1261,69 @@ mod chain_tests {
         let mut b = x.clone();
         e.process(&mut [&mut b]);
         assert_eq!(a, b);
+    }
+}
+
+#[cfg(test)]
+mod fast_path_tests {
+    use super::*;
+    use crate::dsp::test_util::*;
+
+    /// Does nothing, but its presence sends every chunk down the general path.
+    struct NullTap;
+    impl Tap for NullTap {
+        fn chunk(&mut self, _: &[f32], _: &[f32], _: &[f32], _: &[f32], _: &Settings) {}
+    }
+
+    fn render(script: &[(usize, Settings)], x: &[Vec<f32>], block: usize, general: bool) -> Vec<Vec<f32>> {
+        let mut data = x.to_vec();
+        let mut e = Engine::new(2, 48000.0, script[0].1, 5);
+        let n = data[0].len();
+        let mut pos = 0;
+        while pos < n {
+            if let Some((_, s)) = script.iter().find(|(at, _)| *at == pos) {
+                e.set_settings(*s);
+            }
+            let next = script.iter().map(|(at, _)| *at).filter(|&at| at > pos).min().unwrap_or(n);
+            let end = (pos + block).min(next).min(n);
+            let mut slices: Vec<&mut [f32]> = data.iter_mut().map(|c| &mut c[pos..end]).collect();
+            let mut tap = NullTap;
+            e.process_tapped(&mut slices, if general { Some(&mut tap) } else { None });
+            pos = end;
+        }
+        data
+    }
+
+    /// The fused loop gives the general path's output bit for bit, in every variant, across
+    /// changes that switch between the two paths (ramps, filters, anti-alias).
+    #[test]
+    fn fast_path_is_exact() {
+        let mut x = vec![sine(997.0, 48000.0, 0.9, 40000), sine(331.0, 48000.0, 0.4, 40000)];
+        x[0][100] = f32::NAN;
+        x[1][200] = 0.0;
+        x[0][300..400].fill(0.0);
+        let mut script = vec![];
+        let mut at = 0;
+        for dither in [DitherMode::Off, DitherMode::Rpdf, DitherMode::Tpdf, DitherMode::HighPassTpdf] {
+            for quantizer in [QuantizerMode::MidTread, QuantizerMode::MidRise] {
+                for listen in [Listen::Output, Listen::Error] {
+                    let bits = 2.0 + (at / 1000) as f32 * 0.7;
+                    let output_db = if listen == Listen::Error { 6.0 } else { -3.0 };
+                    script.push((at, Settings { bits, dither, quantizer, listen, output_db, ..Settings::default() }));
+                    at += 1000;
+                }
+            }
+        }
+        // Then through paths the fast loop does not take, and back.
+        script.push((at, Settings { antialias: true, ..Settings::default() }));
+        script.push((at + 1500, Settings { rate: 9000.0, postfilter: true, ..Settings::default() }));
+        script.push((at + 3000, Settings { bits: 5.0, dither: DitherMode::Tpdf, ..Settings::default() }));
+        script.push((
+            at + 4500,
+            Settings { bits: 5.0, dither: DitherMode::Tpdf, antialias: true, ..Settings::default() },
+        ));
+        for block in [7, 128, 1000] {
+            assert!(render(&script, &x, block, false) == render(&script, &x, block, true), "block {block}");
+        }
     }
 }

@@ -48,6 +48,12 @@ impl HoldClock {
         self.holds = 0;
     }
 
+    /// Every sample taken (what [`HoldClock::fill`] does when the rate is not reduced).
+    pub fn free_run(&mut self) {
+        self.phase = 1.0;
+        self.threshold = 1.0;
+    }
+
     /// Number of holds taken since reset.
     pub fn holds(&self) -> u32 {
         self.holds
@@ -92,6 +98,11 @@ impl Hold {
     /// Forget the held value.
     pub fn reset(&mut self) {
         self.value = 0.0;
+    }
+
+    /// Take `value` as the held value (every sample taken; the last one stays).
+    pub fn set(&mut self, value: f32) {
+        self.value = value;
     }
 
     /// Hold `signal` in place where `take` is false.

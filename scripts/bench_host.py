@@ -1,0 +1,59 @@
+"""Host benchmark: Stairstep's VST3 against pedalboard's built-in Bitcrush, in pedalboard.
+
+Stereo float32 at 48 kHz, 10 s of audio, blocks of 64, 512 and 4096. Each pair is timed in
+the same run, alternating A/B for ROUNDS rounds; the median of each is reported in ns per
+sample per channel, with the ratio. Stairstep bypassed (the framework's wrapper and buffer
+handling with almost no DSP) separates the framework's share from Stairstep's own.
+
+Usage: .venv/bin/python scripts/bench_host.py [path/to/Stairstep.vst3] > target/bench_host.json
+"""
+
+import json
+import sys
+import time
+
+import numpy as np
+import pedalboard
+
+SR = 48000
+SECONDS = 10
+ROUNDS = 7
+
+
+def timed(fx, x, block):
+    t = time.perf_counter()
+    fx.process(x, sample_rate=SR, buffer_size=block, reset=False)
+    return (time.perf_counter() - t) / x.size * 1e9
+
+
+def main():
+    path = sys.argv[1] if len(sys.argv) > 1 else "target/bundled/Stairstep.vst3"
+    rng = np.random.default_rng(1)
+    x = (0.5 * rng.standard_normal((2, SR * SECONDS))).astype(np.float32)
+    stairstep = pedalboard.load_plugin(path)
+    stairstep.parameters["bit_depth_bits"].raw_value = (8 - 1) / 23
+    stairstep.dither = "TPDF"
+    bypassed = pedalboard.load_plugin(path)
+    bypassed.bypass = True
+    builtin = pedalboard.Bitcrush(bit_depth=8)
+    rows = []
+    for block in (64, 512, 4096):
+        for fx in (stairstep, bypassed, builtin):  # warm up
+            timed(fx, x[:, : SR], block)
+        times = {"stairstep": [], "bypassed": [], "bitcrush": []}
+        for _ in range(ROUNDS):
+            times["stairstep"].append(timed(stairstep, x, block))
+            times["bitcrush"].append(timed(builtin, x, block))
+            times["bypassed"].append(timed(bypassed, x, block))
+        med = {k: float(np.median(v)) for k, v in times.items()}
+        rows.append({"block": block, **med, "ratio": med["stairstep"] / med["bitcrush"]})
+        print(
+            f"block {block:5}: Stairstep 8-bit TPDF {med['stairstep']:.2f} ns, bypassed {med['bypassed']:.2f} ns, "
+            f"Bitcrush {med['bitcrush']:.2f} ns, ratio {rows[-1]['ratio']:.2f}",
+            file=sys.stderr,
+        )
+    json.dump({"rows": rows, "seconds": SECONDS, "rounds": ROUNDS}, sys.stdout, indent=1)
+
+
+if __name__ == "__main__":
+    main()
