@@ -357,6 +357,15 @@ impl Engine {
     /// Take new settings. Continuous values start a ramp; discrete ones switch now.
     pub fn set_settings(&mut self, settings: Settings) {
         let s = settings.sanitized();
+        if s.antialias && !self.settings.antialias {
+            // The anti-alias path and the delays start from silence: the latency changed, and
+            // the host realigns around it.
+            for c in &mut self.channels {
+                c.oversampler.reset();
+                c.dry_delay.reset();
+                c.wet_delay.reset();
+            }
+        }
         self.settings = s;
         if self.fresh {
             self.reset_ramps();
@@ -413,9 +422,9 @@ impl Engine {
             // The common case, settled plain crushing with no editor open, has its own fused
             // loop (bit-identical to the general path; see `fast_path_is_exact`).
             if tap.is_none() && self.fast_path_applies() {
-                self.fast_chunk(channels, start, n);
-                start += n;
-                continue;
+                // Nothing can change within this call, so the rest of the block goes at once.
+                self.fast_chunk(channels, start, len - start);
+                break;
             }
             // NOTE: Decided before the controls advance: a ramp that ends inside this chunk
             //       still needs the crossfade for its first samples.
@@ -436,12 +445,9 @@ impl Engine {
                         // Keep the stream tied to the sample position while bypassed.
                         state.dither.fill(DitherMode::Off, &mut self.scratch.dither[..n]);
                         sanitize_in_place(block);
-                        // Bypassed audio keeps the reported latency (and the delay current).
-                        let delayed = &mut self.scratch.delayed[..n];
-                        delayed.copy_from_slice(block);
-                        state.dry_delay.process(delayed);
+                        // Bypassed audio keeps the reported latency.
                         if self.settings.antialias {
-                            block.copy_from_slice(delayed);
+                            state.dry_delay.process(block);
                         }
                         if let (0, Some(t)) = (ch, tap.as_deref_mut()) {
                             t.chunk(block, block, block, &self.controls.step[..n], &self.settings);
@@ -494,14 +500,9 @@ impl Engine {
                 continue;
             };
             // The state the general path leaves besides the dither position: the held value
-            // (the last sample) and the dry delay's last LATENCY samples.
+            // (the last sample). The dry delay only runs with Anti-alias, which this path
+            // excludes.
             state.hold.set(sanitize(block[n - 1]));
-            let skip = n.saturating_sub(LATENCY);
-            let mut tail = [0.0f32; LATENCY];
-            for (t, &x) in tail.iter_mut().zip(&block[skip..]) {
-                *t = sanitize(x);
-            }
-            state.dry_delay.feed(skip, &tail[..n - skip]);
 
             let rng = state.dither.rng();
             let base = rng.position();
@@ -699,8 +700,10 @@ fn process_chunk(settings: &Settings, state: &mut Channel, c: &Controls, s: &mut
 
     // The dry path, delayed to line up with the wet one when Anti-alias adds latency.
     let delayed = &mut s.delayed[..n];
-    delayed.copy_from_slice(dry);
-    state.dry_delay.process(delayed);
+    if settings.antialias {
+        delayed.copy_from_slice(dry);
+        state.dry_delay.process(delayed);
+    }
     let dry: &[f32] = if settings.antialias { delayed } else { dry };
 
     let (mix, gain, bypass) = (&c.mix[..n], &c.gain[..n], &c.bypass[..n]);

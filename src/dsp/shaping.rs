@@ -63,30 +63,46 @@ impl Shaping {
     }
 }
 
-/// One channel's error history.
-#[derive(Debug, Clone, Default)]
+/// One channel's error history: a ring stored twice, so the newest `MAX_TAPS` errors are
+/// always one contiguous slice (no shifting per sample).
+#[derive(Debug, Clone)]
 pub struct ShapingState {
-    /// e[n-1], e[n-2], ... in full-scale units.
-    pub history: [f32; MAX_TAPS],
+    /// Two copies of the ring, in full-scale units.
+    ring: [f32; 2 * MAX_TAPS],
+    /// Index of e[n-1].
+    pos: usize,
+}
+
+impl Default for ShapingState {
+    fn default() -> Self {
+        Self { ring: [0.0; 2 * MAX_TAPS], pos: 0 }
+    }
 }
 
 impl ShapingState {
     /// Clear the history.
     pub fn reset(&mut self) {
-        self.history = [0.0; MAX_TAPS];
+        *self = Self::default();
+    }
+
+    /// e[n-1], e[n-2], ..., newest first.
+    #[inline]
+    pub fn history(&self) -> &[f32] {
+        &self.ring[self.pos..self.pos + MAX_TAPS]
     }
 
     /// Σ h_k·e[n-k].
     #[inline]
     pub fn feedback(&self, h: &[f32]) -> f32 {
-        h.iter().zip(&self.history).map(|(a, b)| a * b).sum()
+        h.iter().zip(self.history()).map(|(a, b)| a * b).sum()
     }
 
     /// Push the newest error.
     #[inline]
     pub fn push(&mut self, e: f32) {
-        self.history.copy_within(0..MAX_TAPS - 1, 1);
-        self.history[0] = e;
+        self.pos = if self.pos == 0 { MAX_TAPS - 1 } else { self.pos - 1 };
+        self.ring[self.pos] = e;
+        self.ring[self.pos + MAX_TAPS] = e;
     }
 }
 
