@@ -10,7 +10,9 @@
 use clack_extensions::gui::{GuiApiType, GuiConfiguration, GuiSize, HostGui, HostGuiImpl, PluginGui, Window};
 use clack_host::events::event_types::ParamValueEvent;
 use clack_host::prelude::*;
-use std::path::PathBuf;
+
+mod common;
+use common::{bundle, param_id, required};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -50,32 +52,9 @@ impl HostHandlers for TestHost {
     }
 }
 
-fn required() -> bool {
-    std::env::var_os("STAIRSTEP_REQUIRE_BUNDLES").is_some()
-}
-
-fn debug_bundle() -> Option<PathBuf> {
-    let path = std::env::var_os("STAIRSTEP_CLAP_DEBUG")
-        .map_or(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bundled-debug/Stairstep.clap"), PathBuf::from);
-    if path.exists() {
-        return Some(path);
-    }
-    assert!(!required(), "{} is missing: build it with scripts/test.sh", path.display());
-    eprintln!("skipping: {} not built", path.display());
-    None
-}
-
-fn param_id(id: &str) -> ClapId {
-    let mut hash: u32 = 0;
-    for b in id.bytes() {
-        hash = hash.wrapping_mul(31).wrapping_add(b as u32);
-    }
-    ClapId::new(hash & !(1 << 31))
-}
-
 #[test]
 fn editor_opens_and_closes_repeatedly_while_audio_runs() {
-    let Some(path) = debug_bundle() else { return };
+    let Some(path) = bundle(true) else { return };
     let Ok((x11, screen_num)) = x11rb::connect(None) else {
         assert!(!required(), "no X server: set DISPLAY (scripts/test.sh starts Xvfb)");
         eprintln!("skipping: no X server");

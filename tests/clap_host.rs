@@ -9,6 +9,9 @@ use clack_host::events::event_types::ParamValueEvent;
 use clack_host::prelude::*;
 use std::path::PathBuf;
 
+mod common;
+use common::{bundle, param_id};
+
 struct Shared;
 impl SharedHandler<'_> for Shared {
     fn request_restart(&self) {}
@@ -24,33 +27,6 @@ impl HostHandlers for TestHost {
 }
 
 const SR: f64 = 48000.0;
-
-/// The release bundle, or the debug one (built with `assert_process_allocs` active).
-fn bundle(debug: bool) -> Option<PathBuf> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target");
-    let path = if debug {
-        std::env::var_os("STAIRSTEP_CLAP_DEBUG").map_or(root.join("bundled-debug/Stairstep.clap"), PathBuf::from)
-    } else {
-        std::env::var_os("STAIRSTEP_CLAP").map_or(root.join("bundled/Stairstep.clap"), PathBuf::from)
-    };
-    if path.exists() {
-        return Some(path);
-    }
-    if std::env::var_os("STAIRSTEP_REQUIRE_BUNDLES").is_some() {
-        panic!("{} is missing: build it with scripts/test.sh or cargo xtask bundle", path.display());
-    }
-    eprintln!("skipping: {} not built (set STAIRSTEP_REQUIRE_BUNDLES=1 to fail instead)", path.display());
-    None
-}
-
-/// nice-plug's CLAP parameter id: a Rabin hash of the string id with the top bit cleared.
-fn param_id(id: &str) -> ClapId {
-    let mut hash: u32 = 0;
-    for b in id.bytes() {
-        hash = hash.wrapping_mul(31).wrapping_add(b as u32);
-    }
-    ClapId::new(hash & !(1 << 31))
-}
 
 /// Normalized value of Bit Depth (1 to 24 bits, linear).
 fn bits_normalized(bits: f64) -> f64 {
