@@ -94,10 +94,17 @@ impl From<CurveParam> for Curve {
     }
 }
 
-/// Skew of the Sample Rate range. nice-plug has no exactly logarithmic range; this skew
-/// matches a logarithmic law at both ends and at its geometric middle, 2.19 kHz
-/// (0.5^(1/0.1823) · (96000 - 50) + 50 = sqrt(50 · 96000)).
-pub const RATE_SKEW: f32 = 0.1823;
+/// Sample Rate in Hz from the parameter's internal value.
+///
+/// NOTE: nice-plug has no logarithmic range, so the `rate` parameter's internal (plain) value
+///       is log2(Hz) on a linear range: equal travel per octave, exactly logarithmic. Hosts
+///       see Hz through the parameter's text; the renderer and presets speak Hz through
+///       `set_by_id`/`get_by_id`. An f32 log2 carries up to 0.05 Hz of rounding at 96 kHz,
+///       so the result is rounded to 0.1 Hz: "8000" is exactly 8000 Hz after the round trip.
+pub fn rate_hz(log2_hz: f32) -> f32 {
+    let hz = 2f64.powf(log2_hz as f64);
+    (((hz * 10.0).round() / 10.0) as f32).clamp(dsp::engine::MIN_RATE, dsp::engine::MAX_RATE)
+}
 
 /// What to hear.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -252,12 +259,12 @@ impl Default for StairstepParams {
                 .with_string_to_value(Arc::new(|s| parse_with_unit(s, "dB"))),
             rate: FloatParam::new(
                 "Sample Rate",
-                dsp::engine::MAX_RATE,
-                FloatRange::Skewed { min: dsp::engine::MIN_RATE, max: dsp::engine::MAX_RATE, factor: RATE_SKEW },
+                dsp::engine::MAX_RATE.log2(),
+                FloatRange::Linear { min: dsp::engine::MIN_RATE.log2(), max: dsp::engine::MAX_RATE.log2() },
             )
             .with_unit(" Hz")
-            .with_value_to_string(Arc::new(|v| format!("{v:.0}")))
-            .with_string_to_value(Arc::new(parse_hz)),
+            .with_value_to_string(Arc::new(|v| format!("{:.0}", rate_hz(v))))
+            .with_string_to_value(Arc::new(|s| parse_hz(s).filter(|hz| *hz > 0.0).map(f32::log2))),
             jitter: FloatParam::new("Jitter", 0.0, FloatRange::Linear { min: 0.0, max: 100.0 })
                 .with_unit(" %")
                 .with_value_to_string(formatters::v2s_f32_rounded(1))
@@ -294,7 +301,7 @@ impl StairstepParams {
             output_db: self.output.value(),
             listen: self.listen.value().into(),
             bypass: self.bypass.value(),
-            rate: self.rate.value(),
+            rate: rate_hz(self.rate.value()),
             jitter: self.jitter.value() / 100.0,
             prefilter: self.prefilter.value(),
             postfilter: self.postfilter.value(),
@@ -371,6 +378,17 @@ mod tests {
         assert_eq!(parse_hz("8 kHz"), Some(8000.0));
         assert_eq!(parse_hz("44.1k"), Some(44100.0));
         assert_eq!(parse_hz("11025 Hz"), Some(11025.0));
+        // The rate parameter is logarithmic and round-trips whole frequencies exactly.
+        let p = StairstepParams::default();
+        for hz in [50.0, 8000.0, 11025.0, 26040.0, 44100.0, 96000.0] {
+            p.set_by_id("rate", &ParamValue::Number(hz)).unwrap();
+            assert_eq!(p.settings().rate, hz as f32);
+        }
+        let travel = |hz: f32| p.rate.preview_normalized(hz.log2());
+        assert!(
+            (travel(100.0) - travel(50.0) - (travel(200.0) - travel(100.0))).abs() < 1e-6,
+            "equal travel per octave"
+        );
         assert_eq!(format_bits(7.25), "7.25");
         assert_eq!(format_bits(16.0), "16.00");
     }
@@ -433,13 +451,17 @@ fn set_float(param: &FloatParam, value: &ParamValue) -> Result<(), String> {
 
 /// Set the Sample Rate from Hz or kHz text ("8 kHz") or a number.
 fn set_rate(param: &FloatParam, value: &ParamValue) -> Result<(), String> {
-    match value {
-        ParamValue::Text(t) => {
-            let hz = parse_hz(t).ok_or_else(|| format!("'{t}' is not a frequency"))?;
-            set_float(param, &ParamValue::Number(hz as f64))
-        }
-        other => set_float(param, other),
+    let hz = match value {
+        ParamValue::Text(t) => parse_hz(t).ok_or_else(|| format!("'{t}' is not a frequency"))? as f64,
+        ParamValue::Number(v) => *v,
+        ParamValue::Bool(_) => return Err("expects a frequency, not true/false".into()),
+    };
+    let (min, max) = (dsp::engine::MIN_RATE as f64, dsp::engine::MAX_RATE as f64);
+    if !hz.is_finite() || hz < min || hz > max {
+        return Err(format!("{hz} is out of range ({min} to {max} Hz)"));
     }
+    set_normalized(param.as_ptr(), param.preview_normalized((hz as f32).log2()));
+    Ok(())
 }
 
 /// Set a choice by id or name (case-insensitive).
@@ -525,7 +547,7 @@ impl StairstepParams {
             "mix" => ParamValue::Number(self.mix.value() as f64),
             "output" => ParamValue::Number(self.output.value() as f64),
             "drive" => ParamValue::Number(self.drive.value() as f64),
-            "rate" => ParamValue::Number(self.rate.value() as f64),
+            "rate" => ParamValue::Number(rate_hz(self.rate.value()) as f64),
             "jitter" => ParamValue::Number(self.jitter.value() as f64),
             "dither" => enum_id(&self.dither),
             "shaping" => enum_id(&self.shaping),
