@@ -23,7 +23,7 @@ use super::dither::{Dither, DitherMode, rectangular, triangular};
 use super::filter::{CUTOFF_RATIO, LowPass, SECTIONS, SvfCoefficients, butterworth};
 use super::hold::{Hold, HoldClock};
 use super::oversample::{Delay, LATENCY, Oversampler, Steps};
-use super::quantizer::{Grid, GridBlock, MAX_BITS, MIN_BITS, QuantizerMode, floor_exact, quantize_block};
+use super::quantizer::{Grid, GridBlock, MAX_BITS, MIN_BITS, QuantizerMode, floor_exact, max_f, min_f, quantize_block};
 use super::shaping::{Shaping, ShapingState, quantize_shaped};
 use super::smoother::{LinearRamp, RAMP_MS};
 
@@ -637,12 +637,12 @@ fn fused<const DITHER: u8, const MID_RISE: bool, const ERROR: bool>(
             2 => triangular(word(i)),
             _ => rectangular(word(i)) - rectangular(word(i.wrapping_sub(1))),
         };
-        let v = (x * inv + d).max(lo - 1.0).min(hi + 1.0);
+        let v = min_f(max_f(x * inv + d, lo - 1.0), hi + 1.0);
         let q = if MID_RISE {
-            let k = floor_exact(v).max(lo).min(hi);
+            let k = min_f(max_f(floor_exact(v), lo), hi);
             if DITHER == 0 && x == 0.0 { 0.0 } else { (k + 0.5) * step }
         } else {
-            floor_exact(v + 0.5).max(lo).min(hi) * step
+            min_f(max_f(floor_exact(v + 0.5), lo), hi) * step
         };
         *y = if ERROR { (q - x) * gain } else { q * gain };
     }

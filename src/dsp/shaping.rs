@@ -154,7 +154,7 @@ pub fn quantize_shaped(
     mute_zero: bool,
     out: &mut [f32],
 ) {
-    use super::quantizer::{QuantizerMode, floor_exact};
+    use super::quantizer::{QuantizerMode, floor_exact, max_f, min_f};
     let h = shaping.coefficients();
     let n = out.len();
     debug_assert!(input.len() == n && dither.len() == n && grid.step.len() == n);
@@ -162,8 +162,8 @@ pub fn quantize_shaped(
     let centre = if mode == QuantizerMode::MidRise { 0.5 } else { 0.0 };
     for i in 0..n {
         let v = input[i] - state.feedback(h);
-        let t = (v * grid.inv_step[i] + dither[i]).max(grid.k_min[i] - 1.0).min(grid.k_max[i] + 1.0);
-        let k = floor_exact(t + offset).max(grid.k_min[i]).min(grid.k_max[i]);
+        let t = min_f(max_f(v * grid.inv_step[i] + dither[i], grid.k_min[i] - 1.0), grid.k_max[i] + 1.0);
+        let k = min_f(max_f(floor_exact(t + offset), grid.k_min[i]), grid.k_max[i]);
         let y = if mute_zero && mode == QuantizerMode::MidRise && input[i] == 0.0 && v == 0.0 {
             0.0
         } else {
