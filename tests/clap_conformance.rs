@@ -7,21 +7,7 @@ use clack_host::events::event_types::ParamValueEvent;
 use clack_host::prelude::*;
 
 mod common;
-use common::{bundle, param_id};
-
-struct Shared;
-impl SharedHandler<'_> for Shared {
-    fn request_restart(&self) {}
-    fn request_process(&self) {}
-    fn request_callback(&self) {}
-}
-
-struct TestHost;
-impl HostHandlers for TestHost {
-    type Shared<'a> = Shared;
-    type MainThread<'a> = ();
-    type AudioProcessor<'a> = ();
-}
+use common::{Shared, TestHost, bundle, param_id};
 
 /// xorshift32, for reproducible random host behaviour.
 struct Rng(u32);

@@ -2,7 +2,7 @@
 
 #![allow(dead_code)]
 
-use clack_host::prelude::ClapId;
+use clack_host::prelude::{ClapId, HostHandlers, SharedHandler};
 use std::path::PathBuf;
 
 /// True when missing bundles or displays are failures (scripts/test.sh and CI set it).
@@ -34,4 +34,20 @@ pub fn param_id(id: &str) -> ClapId {
         hash = hash.wrapping_mul(31).wrapping_add(b as u32);
     }
     ClapId::new(hash & !(1 << 31))
+}
+
+/// A host with no extensions and no callbacks to serve.
+pub struct Shared;
+impl SharedHandler<'_> for Shared {
+    fn request_restart(&self) {}
+    fn request_process(&self) {}
+    fn request_callback(&self) {}
+}
+
+/// The plain test host.
+pub struct TestHost;
+impl HostHandlers for TestHost {
+    type Shared<'a> = Shared;
+    type MainThread<'a> = ();
+    type AudioProcessor<'a> = ();
 }
