@@ -604,10 +604,12 @@ impl Engine {
     }
 }
 
-/// Replace non-finite samples by silence and clamp to ±[`MAX_INPUT`].
+/// Replace non-finite samples by silence and clamp to ±[`MAX_INPUT`]. Subnormal samples
+/// become zero too: the plugin runs with flush-to-zero and denormals-are-zero set, the
+/// offline renderer without, and both must compute the same thing.
 #[inline]
 fn sanitize(x: f32) -> f32 {
-    if x.is_finite() { x.clamp(-MAX_INPUT, MAX_INPUT) } else { 0.0 }
+    if x.is_finite() && x.abs() >= f32::MIN_POSITIVE { x.clamp(-MAX_INPUT, MAX_INPUT) } else { 0.0 }
 }
 
 fn sanitize_in_place(block: &mut [f32]) {

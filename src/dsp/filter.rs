@@ -43,6 +43,12 @@ pub fn butterworth(fc: f32, fs: f32) -> [SvfCoefficients; SECTIONS] {
     })
 }
 
+/// Zero for magnitudes below 1e-20 (far below any audible level, far above the denormals).
+#[inline(always)]
+fn flush(x: f32) -> f32 {
+    if x.abs() < 1e-20 { 0.0 } else { x }
+}
+
 /// One channel's cascade.
 #[derive(Debug, Clone, Default)]
 pub struct LowPass {
@@ -67,19 +73,15 @@ impl LowPass {
                 let v3 = v0 - st[1];
                 let v1 = c.a1 * st[0] + c.a2 * v3;
                 let v2 = st[1] + c.a2 * st[0] + c.a3 * v3;
-                st[0] = 2.0 * v1 - st[0];
-                st[1] = 2.0 * v2 - st[1];
+                // NOTE: Tiny states are flushed to zero on every sample (not per call, which
+                //       would tie the output to the host's block size), so a decaying tail
+                //       never lingers in denormals even where flush-to-zero is not set.
+                st[0] = flush(2.0 * v1 - st[0]);
+                st[1] = flush(2.0 * v2 - st[1]);
                 v0 = v2;
             }
             if active[n] {
                 *x = v0;
-            }
-        }
-        // NOTE: Flush tiny states so a decaying tail never lingers in denormals when the
-        //       host (or the offline renderer) does not set flush-to-zero.
-        for st in self.state.iter_mut().flatten() {
-            if st.abs() < 1e-20 {
-                *st = 0.0;
             }
         }
     }
