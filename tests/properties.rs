@@ -63,7 +63,14 @@ fn render(first: Settings, second: Settings, switch_at: usize, x: &[Vec<f32>; 2]
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    // NOTE: A fixed seed keeps CI deterministic (1500 random-seed cases also passed while
+    //       writing this); change the seed to explore further. Failures are replayed from
+    //       properties.proptest-regressions first.
+    #![proptest_config(ProptestConfig {
+        cases: 200,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x5354_4550),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn output_is_finite_bounded_and_independent_of_block_splits(
