@@ -109,8 +109,7 @@ impl EditorModel {
             self.scope.clone_from(reader.scope.output_buffer());
         }
         if reader.spectrum.update() {
-            let block = reader.spectrum.output_buffer().clone();
-            self.ingest_block(&block);
+            self.ingest_block(reader.spectrum.output_buffer());
         }
         self.set_meters(
             reader.meters.error_power.load(Ordering::Relaxed),

@@ -7,7 +7,7 @@ use clack_host::events::event_types::ParamValueEvent;
 use clack_host::prelude::*;
 
 mod common;
-use common::{Shared, TestHost, bundle, param_id};
+use common::{Shared, TestHost, bundle, param_id, process_stereo};
 
 /// xorshift32, for reproducible random host behaviour.
 struct Rng(u32);
@@ -55,9 +55,6 @@ fn random_event(rng: &mut Rng, time: u32) -> ParamValueEvent {
 /// Process `blocks` random blocks (0 to 8192 frames) of noisy input with specials, checking
 /// every output sample is finite and bounded.
 fn run_blocks(processor: &mut StartedPluginAudioProcessor<TestHost>, rng: &mut Rng, blocks: usize, max: usize) {
-    let mut in_ports = AudioPorts::with_capacity(2, 1);
-    let mut out_ports = AudioPorts::with_capacity(2, 1);
-    let mut out_events = EventBuffer::new();
     for b in 0..blocks {
         let len = if b % 7 == 0 { 0 } else { rng.below(max as u32 + 1) as usize };
         let mut input: [Vec<f32>; 2] = std::array::from_fn(|_| {
@@ -85,27 +82,9 @@ fn run_blocks(processor: &mut StartedPluginAudioProcessor<TestHost>, rng: &mut R
                 .collect()
         };
         events.sort_by_key(|e| e.header().time());
-        let audio_in = in_ports.with_input_buffers([AudioPortBuffer {
-            latency: 0,
-            channels: AudioPortBufferType::f32_input_only(
-                input.iter_mut().map(|c| InputChannel { buffer: c.as_mut_slice(), is_constant: false }),
-            ),
-        }]);
-        let mut audio_out = out_ports.with_output_buffers([AudioPortBuffer {
-            latency: 0,
-            channels: AudioPortBufferType::f32_output_only(output.iter_mut().map(|c| c.as_mut_slice())),
-        }]);
-        processor
-            .process(
-                &audio_in,
-                &mut audio_out,
-                &InputEvents::from_buffer(&events),
-                &mut OutputEvents::from_buffer(&mut out_events),
-                None,
-                None,
-            )
-            .expect("process");
-        out_events.clear();
+        let [l, r] = &mut input;
+        let [ol, or] = &mut output;
+        process_stereo(processor, [l, r], [ol, or], &events, None);
         // Finite, and bounded by what the settings allow: input clamp 1e6 × +24 dB.
         for v in output.iter().flatten() {
             assert!(v.is_finite() && v.abs() <= 1.6e7, "output {v}");

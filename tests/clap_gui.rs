@@ -12,7 +12,7 @@ use clack_host::events::event_types::ParamValueEvent;
 use clack_host::prelude::*;
 
 mod common;
-use common::{bundle, param_id, required};
+use common::{bundle, param_id, process_stereo, required};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -96,9 +96,6 @@ fn editor_opens_and_closes_repeatedly_while_audio_runs() {
             let (stop, blocks) = (stop.clone(), blocks.clone());
             scope.spawn(move || {
                 let mut processor = processor.start_processing().unwrap();
-                let mut in_ports = AudioPorts::with_capacity(2, 1);
-                let mut out_ports = AudioPorts::with_capacity(2, 1);
-                let mut out_events = EventBuffer::new();
                 let mut n = 0u64;
                 while !stop.load(Ordering::Relaxed) {
                     let mut input: [Vec<f32>; 2] = [vec![0.0; 256], vec![0.0; 256]];
@@ -111,27 +108,9 @@ fn editor_opens_and_closes_repeatedly_while_audio_runs() {
                     // Bit Depth moves every block, so the editor has something to follow.
                     let bits = ((n / 256) % 23) as f64 / 23.0;
                     let events = [ParamValueEvent::new(0, param_id("bits"), Pckn::match_all(), bits)];
-                    let audio_in = in_ports.with_input_buffers([AudioPortBuffer {
-                        latency: 0,
-                        channels: AudioPortBufferType::f32_input_only(
-                            input.iter_mut().map(|b| InputChannel { buffer: b.as_mut_slice(), is_constant: false }),
-                        ),
-                    }]);
-                    let mut audio_out = out_ports.with_output_buffers([AudioPortBuffer {
-                        latency: 0,
-                        channels: AudioPortBufferType::f32_output_only(output.iter_mut().map(|b| b.as_mut_slice())),
-                    }]);
-                    processor
-                        .process(
-                            &audio_in,
-                            &mut audio_out,
-                            &InputEvents::from_buffer(&events),
-                            &mut OutputEvents::from_buffer(&mut out_events),
-                            Some(n),
-                            None,
-                        )
-                        .unwrap();
-                    out_events.clear();
+                    let [l, r] = &mut input;
+                    let [ol, or] = &mut output;
+                    process_stereo(&mut processor, [l, r], [ol, or], &events, Some(n));
                     assert!(output.iter().flatten().all(|v| v.is_finite()));
                     n += 256;
                     blocks.fetch_add(1, Ordering::Relaxed);

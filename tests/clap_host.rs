@@ -10,7 +10,7 @@ use clack_host::prelude::*;
 use std::path::PathBuf;
 
 mod common;
-use common::{Shared, TestHost, bundle, param_id};
+use common::{Shared, TestHost, bundle, param_id, process_stereo};
 
 const SR: f64 = 48000.0;
 
@@ -47,9 +47,6 @@ fn render(path: &PathBuf, input: &[Vec<f32>; 2], block: usize, changes: &[Change
 
     let n = input[0].len();
     let mut out = [vec![0.0f32; n], vec![0.0f32; n]];
-    let mut in_ports = AudioPorts::with_capacity(2, 1);
-    let mut out_ports = AudioPorts::with_capacity(2, 1);
-    let mut output_events = EventBuffer::new();
     let mut start = 0;
     while start < n {
         let len = block.min(n - start);
@@ -58,25 +55,10 @@ fn render(path: &PathBuf, input: &[Vec<f32>; 2], block: usize, changes: &[Change
             .filter(|c| c.at >= start && c.at < start + len)
             .map(|c| ParamValueEvent::new((c.at - start) as u32, param_id(c.id), Pckn::match_all(), c.value))
             .collect();
-        let mut in_bufs = [input[0][start..start + len].to_vec(), input[1][start..start + len].to_vec()];
+        let [mut l, mut r] = [input[0][start..start + len].to_vec(), input[1][start..start + len].to_vec()];
         let (o0, o1) = out.split_at_mut(1);
-        let mut out_bufs = [&mut o0[0][start..start + len], &mut o1[0][start..start + len]];
-        let audio_in = in_ports.with_input_buffers([AudioPortBuffer {
-            latency: 0,
-            channels: AudioPortBufferType::f32_input_only(
-                in_bufs.iter_mut().map(|b| InputChannel { buffer: b.as_mut_slice(), is_constant: false }),
-            ),
-        }]);
-        let mut audio_out = out_ports.with_output_buffers([AudioPortBuffer {
-            latency: 0,
-            channels: AudioPortBufferType::f32_output_only(out_bufs.iter_mut().map(|b| &mut **b)),
-        }]);
-        let in_events = InputEvents::from_buffer(&events);
-        let mut out_events = OutputEvents::from_buffer(&mut output_events);
-        processor
-            .process(&audio_in, &mut audio_out, &in_events, &mut out_events, Some(start as u64), None)
-            .expect("process");
-        output_events.clear();
+        let output = [&mut o0[0][start..start + len], &mut o1[0][start..start + len]];
+        process_stereo(&mut processor, [&mut l, &mut r], output, &events, Some(start as u64));
         start += len;
     }
     let processor = processor.stop_processing();

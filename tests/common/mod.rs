@@ -2,7 +2,8 @@
 
 #![allow(dead_code)]
 
-use clack_host::prelude::{ClapId, HostHandlers, SharedHandler};
+use clack_host::events::event_types::ParamValueEvent;
+use clack_host::prelude::*;
 use std::path::PathBuf;
 
 /// True when missing bundles or displays are failures (scripts/test.sh and CI set it).
@@ -50,4 +51,37 @@ impl HostHandlers for TestHost {
     type Shared<'a> = Shared;
     type MainThread<'a> = ();
     type AudioProcessor<'a> = ();
+}
+
+/// One stereo process call: `input` and `output` of equal length, `events` sorted by time.
+pub fn process_stereo<H: HostHandlers>(
+    processor: &mut StartedPluginAudioProcessor<H>,
+    input: [&mut [f32]; 2],
+    output: [&mut [f32]; 2],
+    events: &[ParamValueEvent],
+    steady_time: Option<u64>,
+) {
+    let mut in_ports = AudioPorts::with_capacity(2, 1);
+    let mut out_ports = AudioPorts::with_capacity(2, 1);
+    let mut out_events = EventBuffer::new();
+    let audio_in = in_ports.with_input_buffers([AudioPortBuffer {
+        latency: 0,
+        channels: AudioPortBufferType::f32_input_only(
+            input.into_iter().map(|buffer| InputChannel { buffer, is_constant: false }),
+        ),
+    }]);
+    let mut audio_out = out_ports.with_output_buffers([AudioPortBuffer {
+        latency: 0,
+        channels: AudioPortBufferType::f32_output_only(output.into_iter()),
+    }]);
+    processor
+        .process(
+            &audio_in,
+            &mut audio_out,
+            &InputEvents::from_buffer(&events.to_vec()),
+            &mut OutputEvents::from_buffer(&mut out_events),
+            steady_time,
+            None,
+        )
+        .expect("process");
 }
