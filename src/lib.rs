@@ -15,6 +15,7 @@ pub mod editor;
 pub mod params;
 pub mod preset;
 pub mod render;
+pub mod state;
 
 use analysis::{AnalysisReader, AnalysisWriter, analysis_channel};
 use dsp::engine::{DEFAULT_SEED, Engine};
@@ -101,6 +102,14 @@ impl Plugin for Stairstep {
         self.reported_latency = self.engine.latency() as u32;
         context.set_latency_samples(self.reported_latency);
         true
+    }
+
+    fn filter_state(state: &mut PluginState) {
+        // Old, newer, damaged or hand-edited sessions load what can be read; the rest takes
+        // defaults, and the log says what was repaired.
+        for note in state::sanitize(state) {
+            nice_warn!("Loading saved state: {note}");
+        }
     }
 
     fn reset(&mut self) {

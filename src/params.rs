@@ -1,8 +1,9 @@
-//! Stairstep's parameters. The string ids (`#[id = ...]`) and enum variant ids are the
+//! Stairstep's parameters. The string ids (in `param_map`) and enum variant ids are the
 //! saved-state contract: never rename them.
 
 use nice_plug::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
 use crate::dsp::{self, Curve, DitherMode, Listen, QuantizerMode, Shaping};
@@ -156,56 +157,44 @@ pub struct EditorSize {
 }
 
 /// All of Stairstep's parameters.
-#[derive(Params)]
+///
+/// NOTE: `Params` is implemented by hand (below) rather than derived: that puts each
+///       parameter in its host-visible group without renaming a field, and lets a corrupt
+///       persisted field fall back to its default with a log line instead of the derived
+///       code's debug assertion. The string ids in `param_map` are the saved-state contract.
 pub struct StairstepParams {
     /// The editor's size, persisted with the session (not a parameter).
-    #[persist = "editor-size"]
     pub editor_size: Arc<RwLock<EditorSize>>,
 
     /// Bit depth, 1 to 24 bits, continuous.
-    #[id = "bits"]
     pub bits: FloatParam,
     /// Dither before the quantizer.
-    #[id = "dither"]
     pub dither: EnumParam<DitherParam>,
     /// Quantizer characteristic.
-    #[id = "quantizer"]
     pub quantizer: EnumParam<QuantizerParam>,
     /// Noise-shaping filter.
-    #[id = "shaping"]
     pub shaping: EnumParam<ShapingParam>,
     /// Companding curve.
-    #[id = "curve"]
     pub curve: EnumParam<CurveParam>,
     /// Gain into the quantizer, 0 to +36 dB.
-    #[id = "drive"]
     pub drive: FloatParam,
     /// Sample-and-hold rate, 50 Hz to 96 kHz.
-    #[id = "rate"]
     pub rate: FloatParam,
     /// Hold-length randomisation, 0 to 100 %.
-    #[id = "jitter"]
     pub jitter: FloatParam,
     /// Low-pass before the hold.
-    #[id = "prefilter"]
     pub prefilter: BoolParam,
     /// Low-pass after the quantizer.
-    #[id = "postfilter"]
     pub postfilter: BoolParam,
     /// Anti-alias the quantizer (adds latency).
-    #[id = "antialias"]
     pub antialias: BoolParam,
     /// Wet share, 0 to 100 %.
-    #[id = "mix"]
     pub mix: FloatParam,
     /// Output gain, -24 to +24 dB.
-    #[id = "output"]
     pub output: FloatParam,
     /// Output or error signal.
-    #[id = "listen"]
     pub listen: EnumParam<ListenParam>,
     /// The host's bypass switch.
-    #[id = "bypass"]
     pub bypass: BoolParam,
 }
 
@@ -217,7 +206,8 @@ fn format_bits(v: f32) -> String {
 
 /// Parse "6", "6 bits", "12.5bit".
 fn parse_bits(s: &str) -> Option<f32> {
-    let t = s.trim().trim_end_matches("bits").trim_end_matches("bit").trim();
+    let t = s.trim().to_lowercase();
+    let t = t.trim_end_matches("bits").trim_end_matches("bit").trim();
     t.parse::<f32>().ok().filter(|v| v.is_finite())
 }
 
@@ -234,9 +224,25 @@ fn parse_hz(s: &str) -> Option<f32> {
 
 /// Parse a number followed by an optional unit suffix.
 fn parse_with_unit(s: &str, unit: &str) -> Option<f32> {
-    let t = s.trim();
-    let t = t.strip_suffix(unit).unwrap_or(t).trim();
+    let t = s.trim().to_lowercase();
+    let unit = unit.to_lowercase();
+    let t = t.strip_suffix(unit.as_str()).unwrap_or(&t).trim();
     t.parse::<f32>().ok().filter(|v| v.is_finite())
+}
+
+/// Parse a switch: "on"/"off", "true"/"false", "yes"/"no", "1"/"0"; anything else is refused
+/// (nice-plug's default reads every unknown word as off).
+fn parse_switch(s: &str) -> Option<bool> {
+    match s.trim().to_lowercase().as_str() {
+        "on" | "true" | "yes" | "1" => Some(true),
+        "off" | "false" | "no" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// A switch parameter that parses typed text strictly.
+fn switch(name: &str, default: bool) -> BoolParam {
+    BoolParam::new(name, default).with_string_to_value(Arc::new(parse_switch))
 }
 
 impl Default for StairstepParams {
@@ -269,9 +275,9 @@ impl Default for StairstepParams {
                 .with_unit(" %")
                 .with_value_to_string(formatters::v2s_f32_rounded(1))
                 .with_string_to_value(Arc::new(|s| parse_with_unit(s, "%"))),
-            prefilter: BoolParam::new("Pre-filter", false),
-            postfilter: BoolParam::new("Post-filter", false),
-            antialias: BoolParam::new("Anti-alias", false),
+            prefilter: switch("Pre-filter", false),
+            postfilter: switch("Post-filter", false),
+            antialias: switch("Anti-alias", false),
             mix: FloatParam::new("Mix", 100.0, FloatRange::Linear { min: 0.0, max: 100.0 })
                 .with_unit(" %")
                 .with_value_to_string(formatters::v2s_f32_rounded(1))
@@ -285,7 +291,56 @@ impl Default for StairstepParams {
             .with_value_to_string(formatters::v2s_f32_rounded(1))
             .with_string_to_value(Arc::new(|s| parse_with_unit(s, "dB"))),
             listen: EnumParam::new("Listen", ListenParam::Output),
-            bypass: BoolParam::new("Bypass", false).make_bypass(),
+            bypass: switch("Bypass", false).make_bypass(),
+        }
+    }
+}
+
+/// The host-visible parameter groups, in display order.
+pub const GROUPS: [&str; 4] = ["Crush", "Noise", "Rate", "Output"];
+
+/// Persisted-field key of the editor size.
+pub const EDITOR_SIZE_FIELD: &str = "editor-size";
+
+// SAFETY: Every `ParamPtr` handed out points into a field of `self`, which lives as long as the
+//         `Arc<StairstepParams>` the wrapper holds; the ids are unique (tested below).
+unsafe impl Params for StairstepParams {
+    fn param_map(&self) -> Vec<(String, ParamPtr, String)> {
+        let entry = |id: &str, ptr: ParamPtr, group: &str| (id.to_string(), ptr, group.to_string());
+        vec![
+            entry("bits", self.bits.as_ptr(), "Crush"),
+            entry("quantizer", self.quantizer.as_ptr(), "Crush"),
+            entry("curve", self.curve.as_ptr(), "Crush"),
+            entry("drive", self.drive.as_ptr(), "Crush"),
+            entry("antialias", self.antialias.as_ptr(), "Crush"),
+            entry("dither", self.dither.as_ptr(), "Noise"),
+            entry("shaping", self.shaping.as_ptr(), "Noise"),
+            entry("rate", self.rate.as_ptr(), "Rate"),
+            entry("jitter", self.jitter.as_ptr(), "Rate"),
+            entry("prefilter", self.prefilter.as_ptr(), "Rate"),
+            entry("postfilter", self.postfilter.as_ptr(), "Rate"),
+            entry("mix", self.mix.as_ptr(), "Output"),
+            entry("output", self.output.as_ptr(), "Output"),
+            entry("listen", self.listen.as_ptr(), "Output"),
+            entry("bypass", self.bypass.as_ptr(), "Output"),
+        ]
+    }
+
+    fn serialize_fields(&self) -> BTreeMap<String, String> {
+        let size = *self.editor_size.read().unwrap_or_else(|e| e.into_inner());
+        let mut fields = BTreeMap::new();
+        fields.insert(EDITOR_SIZE_FIELD.to_string(), serde_json::to_string(&size).unwrap_or_default());
+        fields.insert(crate::state::VERSION_FIELD.to_string(), crate::state::STATE_VERSION.to_string());
+        fields
+    }
+
+    fn deserialize_fields(&self, serialized: &BTreeMap<String, String>) {
+        // NOTE: A missing or corrupt size keeps the current one; the editor clamps what it gets.
+        if let Some(text) = serialized.get(EDITOR_SIZE_FIELD) {
+            match serde_json::from_str::<EditorSize>(text) {
+                Ok(size) => *self.editor_size.write().unwrap_or_else(|e| e.into_inner()) = size.clamped(),
+                Err(e) => nice_warn!("Ignoring the saved editor size {text:?}: {e}"),
+            }
         }
     }
 }
@@ -321,29 +376,35 @@ mod tests {
     fn ids_and_names_are_the_contract() {
         let p = StairstepParams::default();
         let map = p.param_map();
-        let got: Vec<(String, String)> =
-            map.iter().map(|(id, ptr, _)| (id.clone(), unsafe { ptr.name() }.to_string())).collect();
+        // SAFETY: the pointers point into `p`, alive for the whole test.
+        let got: Vec<(String, String, String)> =
+            map.iter().map(|(id, ptr, group)| (id.clone(), unsafe { ptr.name() }.to_string(), group.clone())).collect();
         let expected = [
-            ("bits", "Bit Depth"),
-            ("dither", "Dither"),
-            ("quantizer", "Quantizer"),
-            ("shaping", "Noise Shaping"),
-            ("curve", "Curve"),
-            ("drive", "Drive"),
-            ("rate", "Sample Rate"),
-            ("jitter", "Jitter"),
-            ("prefilter", "Pre-filter"),
-            ("postfilter", "Post-filter"),
-            ("antialias", "Anti-alias"),
-            ("mix", "Mix"),
-            ("output", "Output"),
-            ("listen", "Listen"),
-            ("bypass", "Bypass"),
+            ("bits", "Bit Depth", "Crush"),
+            ("quantizer", "Quantizer", "Crush"),
+            ("curve", "Curve", "Crush"),
+            ("drive", "Drive", "Crush"),
+            ("antialias", "Anti-alias", "Crush"),
+            ("dither", "Dither", "Noise"),
+            ("shaping", "Noise Shaping", "Noise"),
+            ("rate", "Sample Rate", "Rate"),
+            ("jitter", "Jitter", "Rate"),
+            ("prefilter", "Pre-filter", "Rate"),
+            ("postfilter", "Post-filter", "Rate"),
+            ("mix", "Mix", "Output"),
+            ("output", "Output", "Output"),
+            ("listen", "Listen", "Output"),
+            ("bypass", "Bypass", "Output"),
         ];
         assert_eq!(got.len(), expected.len());
-        for ((id, name), (eid, ename)) in got.iter().zip(expected) {
-            assert_eq!((id.as_str(), name.as_str()), (eid, ename));
+        for ((id, name, group), (eid, ename, egroup)) in got.iter().zip(expected) {
+            assert_eq!((id.as_str(), name.as_str(), group.as_str()), (eid, ename, egroup));
+            assert!(GROUPS.contains(&group.as_str()));
         }
+        let mut ids: Vec<&String> = got.iter().map(|(id, _, _)| id).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), expected.len(), "ids are unique");
     }
 
     #[test]
@@ -355,9 +416,19 @@ mod tests {
         let q = StairstepParams::default();
         q.deserialize_fields(&fields);
         assert_eq!(*q.editor_size.read().unwrap(), EditorSize { width: 1234, height: 777 });
-        // NOTE: A corrupt saved size trips a debug assertion inside nice-plug's derived
-        //       deserializer (release builds log it and keep the default); the editor clamps
-        //       whatever size it gets (`EditorSize::clamped`).
+        assert_eq!(fields.get(crate::state::VERSION_FIELD).map(String::as_str), Some("1"));
+        // A corrupt or absurd saved size keeps a usable one.
+        for bad in ["", "{", "[1,2,3]", "{\"width\": -4, \"height\": 10}", "null"] {
+            let q = StairstepParams::default();
+            q.deserialize_fields(&BTreeMap::from([(EDITOR_SIZE_FIELD.to_string(), bad.to_string())]));
+            assert_eq!(*q.editor_size.read().unwrap(), crate::editor::DEFAULT_SIZE, "{bad}");
+        }
+        let q = StairstepParams::default();
+        q.deserialize_fields(&BTreeMap::from([(
+            EDITOR_SIZE_FIELD.to_string(),
+            "{\"width\": 100000, \"height\": 1}".to_string(),
+        )]));
+        assert_eq!(*q.editor_size.read().unwrap(), EditorSize { width: 3840, height: 500 });
         assert_eq!(EditorSize { width: 0, height: 99999 }.clamped(), EditorSize { width: 720, height: 2160 });
     }
 
@@ -373,6 +444,11 @@ mod tests {
         assert_eq!(parse_bits("6 bits"), Some(6.0));
         assert_eq!(parse_bits(" 12.5bit "), Some(12.5));
         assert_eq!(parse_bits("nan"), None);
+        assert_eq!(parse_bits("6 Bits"), Some(6.0));
+        assert_eq!(parse_with_unit("-3 db", "dB"), Some(-3.0));
+        assert_eq!(parse_switch(" On "), Some(true));
+        assert_eq!(parse_switch("0"), Some(false));
+        assert_eq!(parse_switch("banana"), None);
         assert_eq!(parse_with_unit("-3 dB", "dB"), Some(-3.0));
         assert_eq!(parse_with_unit("50%", "%"), Some(50.0));
         assert_eq!(parse_hz("8 kHz"), Some(8000.0));

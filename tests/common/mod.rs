@@ -53,6 +53,17 @@ impl HostHandlers for TestHost {
     type AudioProcessor<'a> = ();
 }
 
+/// Load a bundle and create the plugin instance in it (the entry must outlive the instance).
+pub fn open(path: &std::path::Path) -> (PluginEntry, PluginInstance<TestHost>) {
+    let host_info = HostInfo::new("stairstep-tests", "Stairstep", "https://stairstep.audio", "0.1").unwrap();
+    // SAFETY: the bundle is our own plugin, built by this repository.
+    let entry = unsafe { PluginEntry::load(path) }.expect("load .clap");
+    let factory = entry.get_plugin_factory().expect("plugin factory");
+    let id = factory.plugin_descriptors().next().expect("one plugin").id().expect("an id").to_owned();
+    let instance = PluginInstance::<TestHost>::new(|_| Shared, |_| (), &entry, &id, &host_info).expect("instance");
+    (entry, instance)
+}
+
 /// One stereo process call: `input` and `output` of equal length, `events` sorted by time.
 pub fn process_stereo<H: HostHandlers>(
     processor: &mut StartedPluginAudioProcessor<H>,
@@ -61,6 +72,17 @@ pub fn process_stereo<H: HostHandlers>(
     events: &[ParamValueEvent],
     steady_time: Option<u64>,
 ) {
+    process_stereo_events(processor, input, output, &InputEvents::from_buffer(&events.to_vec()), steady_time);
+}
+
+/// [`process_stereo`] with any input events; returns how many events the plugin sent back.
+pub fn process_stereo_events<H: HostHandlers>(
+    processor: &mut StartedPluginAudioProcessor<H>,
+    input: [&mut [f32]; 2],
+    output: [&mut [f32]; 2],
+    events: &InputEvents,
+    steady_time: Option<u64>,
+) -> usize {
     let mut in_ports = AudioPorts::with_capacity(2, 1);
     let mut out_ports = AudioPorts::with_capacity(2, 1);
     let mut out_events = EventBuffer::new();
@@ -75,13 +97,7 @@ pub fn process_stereo<H: HostHandlers>(
         channels: AudioPortBufferType::f32_output_only(output.into_iter()),
     }]);
     processor
-        .process(
-            &audio_in,
-            &mut audio_out,
-            &InputEvents::from_buffer(&events.to_vec()),
-            &mut OutputEvents::from_buffer(&mut out_events),
-            steady_time,
-            None,
-        )
+        .process(&audio_in, &mut audio_out, events, &mut OutputEvents::from_buffer(&mut out_events), steady_time, None)
         .expect("process");
+    out_events.len() as usize
 }

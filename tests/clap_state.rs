@@ -1,0 +1,268 @@
+//! Saved sessions through the CLAP state extension, as hosts save and restore them: the exact
+//! sound comes back, the first released layout loads, and damaged or foreign state never
+//! crashes the plugin nor leaves it half-loaded.
+//!
+//! Byte-level garbage goes to the release bundle: nice-plug's debug builds assert (panic) on
+//! state that is not JSON at all, by design, and users run release builds.
+
+use clack_extensions::params::PluginParams;
+use clack_extensions::state::PluginState;
+use clack_host::events::event_types::ParamValueEvent;
+use clack_host::prelude::*;
+
+mod common;
+use common::{TestHost, bundle, open, param_id, process_stereo};
+
+const SR: f64 = 48000.0;
+const BLOCK: usize = 256;
+/// The state Stairstep 0.1.0 saved (u64 length + JSON), captured from its release bundle.
+const FIRST_LAYOUT: &[u8] = include_bytes!("data/state-0.1.0.bin");
+
+fn save(instance: &mut PluginInstance<TestHost>) -> Vec<u8> {
+    let state: PluginState = instance.plugin_handle().get_extension().expect("state extension");
+    let mut bytes = Vec::new();
+    state.save(&instance.plugin_handle(), &mut bytes).expect("save");
+    bytes
+}
+
+fn load(instance: &mut PluginInstance<TestHost>, bytes: &[u8]) -> bool {
+    let state: PluginState = instance.plugin_handle().get_extension().expect("state extension");
+    state.load(&instance.plugin_handle(), &mut &bytes[..]).is_ok()
+}
+
+/// Set parameters (normalized, or indices for choices) while inactive, as a host's flush does.
+fn set(instance: &mut PluginInstance<TestHost>, values: &[(&str, f64)]) {
+    let params: PluginParams = instance.plugin_handle().get_extension().expect("params extension");
+    let events: Vec<ParamValueEvent> =
+        values.iter().map(|(id, v)| ParamValueEvent::new(0, param_id(id), Pckn::match_all(), *v)).collect();
+    let mut out = EventBuffer::new();
+    let mut handle = instance.inactive_plugin_handle().expect("inactive");
+    params.flush(&mut handle, &InputEvents::from_buffer(&events), &mut OutputEvents::from_buffer(&mut out));
+}
+
+fn values(instance: &mut PluginInstance<TestHost>, ids: &[&str]) -> Vec<f64> {
+    let params: PluginParams = instance.plugin_handle().get_extension().expect("params extension");
+    ids.iter().map(|id| params.get_value(&instance.plugin_handle(), param_id(id)).expect("value")).collect()
+}
+
+/// Two seconds of a noisy chord through the instance as it is.
+fn render(instance: &mut PluginInstance<TestHost>) -> Vec<f32> {
+    let config = PluginAudioConfiguration { sample_rate: SR, min_frames_count: 1, max_frames_count: BLOCK as u32 };
+    let processor = instance.activate(|_, _| (), config).expect("activate");
+    let mut processor = processor.start_processing().expect("start");
+    let mut out = Vec::new();
+    for b in 0..(2 * SR as usize / BLOCK) {
+        let mut input: [Vec<f32>; 2] = std::array::from_fn(|c| {
+            (0..BLOCK)
+                .map(|i| {
+                    let t = (b * BLOCK + i) as f32 / SR as f32;
+                    0.4 * (t * 1234.5 * std::f32::consts::TAU).sin()
+                        + 0.3 * (t * (310.0 + c as f32) * std::f32::consts::TAU).sin()
+                })
+                .collect()
+        });
+        let mut output = [vec![0.0f32; BLOCK], vec![0.0f32; BLOCK]];
+        let [l, r] = &mut input;
+        let [ol, or] = &mut output;
+        process_stereo(&mut processor, [l, r], [ol, or], &[], None);
+        out.extend(output[0].iter().chain(&output[1]));
+    }
+    let stopped = processor.stop_processing();
+    instance.deactivate(stopped);
+    out
+}
+
+const IDS: [&str; 15] = [
+    "bits",
+    "dither",
+    "quantizer",
+    "shaping",
+    "curve",
+    "drive",
+    "rate",
+    "jitter",
+    "prefilter",
+    "postfilter",
+    "antialias",
+    "mix",
+    "output",
+    "listen",
+    "bypass",
+];
+
+fn same_bits(a: &[f32], b: &[f32]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
+}
+
+/// Every setting differs from its default, then save → load into a fresh instance gives the
+/// same values and the same output, bit for bit.
+#[test]
+fn saving_then_loading_reproduces_the_exact_output() {
+    let Some(path) = bundle(true) else { return };
+    let (_e1, mut a) = open(&path);
+    set(
+        &mut a,
+        &[
+            ("bits", 0.3),
+            ("dither", 3.0),
+            ("quantizer", 1.0),
+            ("shaping", 2.0),
+            ("curve", 2.0),
+            ("drive", 0.25),
+            ("rate", 0.8),
+            ("jitter", 0.3),
+            ("prefilter", 1.0),
+            ("postfilter", 1.0),
+            ("mix", 0.7),
+            ("output", 0.4),
+        ],
+    );
+    let bytes = save(&mut a);
+    let reference = render(&mut a);
+    let (_e2, mut b) = open(&path);
+    // Move b away from the defaults first: loading must define every value.
+    set(&mut b, &[("antialias", 1.0), ("bits", 0.9), ("listen", 1.0)]);
+    assert!(load(&mut b, &bytes), "load");
+    assert_eq!(values(&mut a, &IDS), values(&mut b, &IDS));
+    assert!(same_bits(&render(&mut b), &reference), "the loaded instance sounds different");
+    // Saving the loaded state again gives the same bytes.
+    assert_eq!(save(&mut b), bytes);
+}
+
+/// A session saved by Stairstep 0.1.0 loads its values, and sounds as those settings do.
+#[test]
+fn a_session_from_the_first_release_loads() {
+    let Some(path) = bundle(true) else { return };
+    let (_e, mut instance) = open(&path);
+    assert!(load(&mut instance, FIRST_LAYOUT), "the 0.1.0 state loads");
+    let got = values(&mut instance, &["bits", "dither", "quantizer", "curve", "jitter", "prefilter", "mix"]);
+    // Normalized for continuous parameters, indices for choices and switches.
+    let want = [5.5 / 23.0, 2.0, 1.0, 1.0, 0.2, 1.0, 0.8];
+    for (g, w) in got.iter().zip(want) {
+        assert!((g - w).abs() < 1e-6, "{got:?} vs {want:?}");
+    }
+    let loaded = render(&mut instance);
+    let (_e2, mut direct) = open(&path);
+    let lr = |hz: f64| (hz.log2() - 50f64.log2()) / (96000f64.log2() - 50f64.log2());
+    set(
+        &mut direct,
+        &[
+            ("bits", 5.5 / 23.0),
+            ("dither", 2.0),
+            ("quantizer", 1.0),
+            ("curve", 1.0),
+            ("drive", 6.0 / 36.0),
+            ("rate", lr(11025.0)),
+            ("jitter", 0.2),
+            ("prefilter", 1.0),
+            ("postfilter", 1.0),
+            ("mix", 0.8),
+            ("output", 21.0 / 48.0),
+        ],
+    );
+    assert!(same_bits(&loaded, &render(&mut direct)), "0.1.0 session sounds different");
+}
+
+/// Wrap JSON in nice-plug's CLAP framing (a little-endian u64 length).
+fn framed(json: &str) -> Vec<u8> {
+    let mut v = (json.len() as u64).to_le_bytes().to_vec();
+    v.extend_from_slice(json.as_bytes());
+    v
+}
+
+/// JSON that parses but holds wrong, missing or strange values: it loads, known values are
+/// taken, the rest fall back to defaults or are clamped, and audio stays finite. Debug bundle
+/// (allocation checks on in `process()`).
+#[test]
+fn damaged_sessions_load_what_they_can() {
+    let Some(path) = bundle(true) else { return };
+    let cases: [(&str, &[(&str, f64)]); 5] = [
+        // Empty params: every value takes its default.
+        (r#"{"params":{},"fields":{}}"#, &[("bits", 7.0 / 23.0), ("dither", 0.0), ("mix", 1.0)]),
+        // Out of range: clamped.
+        (
+            r#"{"params":{"bits":{"f32":99},"mix":{"f32":-5},"rate":{"f32":1000}},"fields":{}}"#,
+            &[("bits", 1.0), ("mix", 0.0), ("rate", 1.0)],
+        ),
+        // Wrong types: converted where clear, else default.
+        (
+            r#"{"params":{"bits":{"string":"x"},"dither":{"i32":2},"prefilter":{"i32":1},"mix":{"bool":true}},"fields":{}}"#,
+            &[("bits", 7.0 / 23.0), ("dither", 2.0), ("prefilter", 1.0), ("mix", 1.0)],
+        ),
+        // Unknown ids and choices: ignored, default.
+        (
+            r#"{"params":{"wobble":{"f32":1},"curve":{"string":"cubic"},"bits":{"f32":12}},"fields":{}}"#,
+            &[("curve", 0.0), ("bits", 11.0 / 23.0)],
+        ),
+        // A future layout with a new parameter and a corrupt editor size.
+        (
+            r#"{"version":"9.0.0","params":{"bits":{"f32":3},"sparkle":{"f32":2}},"fields":{"state-version":"9","editor-size":"{oops"}}"#,
+            &[("bits", 2.0 / 23.0)],
+        ),
+    ];
+    for (json, expect) in cases {
+        let (_e, mut instance) = open(&path);
+        set(&mut instance, &[("bits", 0.5)]);
+        let _ = load(&mut instance, &framed(json));
+        let ids: Vec<&str> = expect.iter().map(|(id, _)| *id).collect();
+        let got = values(&mut instance, &ids);
+        for ((id, want), g) in expect.iter().zip(&got) {
+            assert!((g - want).abs() < 1e-6, "{json}: {id} is {g}, expected {want}");
+        }
+        let out = render(&mut instance);
+        assert!(out.iter().all(|s| s.is_finite()), "{json}: non-finite output");
+    }
+}
+
+/// xorshift32 for reproducible garbage.
+fn noise(seed: u32, n: usize) -> Vec<u8> {
+    let mut s = seed.max(1);
+    (0..n)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 17;
+            s ^= s << 5;
+            s as u8
+        })
+        .collect()
+}
+
+/// Bytes that are not a state at all: empty, truncated, random, a huge declared length. The
+/// host is told the load failed and the instance keeps its values and keeps working.
+#[test]
+fn garbage_state_is_refused_and_nothing_is_lost() {
+    let Some(path) = bundle(false) else { return };
+    let (_e, mut donor) = open(&path);
+    set(&mut donor, &[("bits", 0.25), ("dither", 2.0)]);
+    let good = save(&mut donor);
+    let mut cases: Vec<(String, Vec<u8>)> = vec![
+        ("empty".into(), vec![]),
+        ("length only".into(), good[..8].to_vec()),
+        ("huge length".into(), [u64::MAX.to_le_bytes().to_vec(), good[8..].to_vec()].concat()),
+        ("not JSON".into(), framed("Stairstep rules")),
+        ("JSON null".into(), framed("null")),
+        ("wrong shape".into(), framed(r#"{"params":[1,2,3]}"#)),
+    ];
+    for cut in [9, 20, good.len() / 2, good.len() - 1] {
+        cases.push((format!("truncated at {cut}"), good[..cut].to_vec()));
+    }
+    for seed in 1..=20 {
+        cases.push((format!("random {seed}"), noise(seed, 16 + seed as usize * 37)));
+        let mut flipped = good.clone();
+        let at = 8 + (seed as usize * 131) % (good.len() - 8);
+        flipped[at] ^= 0x5a;
+        cases.push((format!("byte {at} flipped"), flipped));
+    }
+    for (name, bytes) in &cases {
+        let (_e, mut instance) = open(&path);
+        set(&mut instance, &[("bits", 0.75)]);
+        let before = values(&mut instance, &IDS);
+        if load(&mut instance, bytes) {
+            // A flipped byte can still leave valid JSON: then the load must have been complete.
+            assert!(name.contains("flipped"), "{name}: garbage was accepted");
+        } else {
+            assert_eq!(values(&mut instance, &IDS), before, "{name}: a failed load changed values");
+        }
+        assert!(render(&mut instance).iter().all(|s| s.is_finite()), "{name}");
+    }
+}
