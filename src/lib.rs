@@ -145,6 +145,24 @@ impl ClapPlugin for Stairstep {
     const CLAP_SUPPORT_URL: Option<&'static str> = None;
     const CLAP_FEATURES: &'static [ClapFeature] =
         &[ClapFeature::AudioEffect, ClapFeature::Distortion, ClapFeature::Stereo, ClapFeature::Mono];
+
+    fn remote_controls(&self, context: &mut impl RemoteControlsContext) {
+        // One page of eight, the usual controller layout: the crushing on the top row, noise
+        // and levels below.
+        let p = &self.params;
+        context.add_section("Stairstep", |section| {
+            section.add_page("Crush", |page| {
+                page.add_param(&p.bits);
+                page.add_param(&p.rate);
+                page.add_param(&p.dither);
+                page.add_param(&p.shaping);
+                page.add_param(&p.drive);
+                page.add_param(&p.mix);
+                page.add_param(&p.output);
+                page.add_param(&p.jitter);
+            });
+        });
+    }
 }
 
 impl Vst3Plugin for Stairstep {
