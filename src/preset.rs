@@ -17,7 +17,9 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use nice_plug::prelude::Params;
 
 use crate::params::{ParamValue, StairstepParams};
 
@@ -123,6 +125,167 @@ impl Preset {
     }
 }
 
+/// The factory presets in `presets/`, compiled in: (file name, JSON). The files are the same
+/// ones `stairstep-render --preset` reads.
+pub const FACTORY: &[(&str, &str)] = &[
+    ("01-sp-1200-drums.json", include_str!("../presets/01-sp-1200-drums.json")),
+    ("02-akai-mpc60.json", include_str!("../presets/02-akai-mpc60.json")),
+    ("03-akai-s950-long-sample.json", include_str!("../presets/03-akai-s950-long-sample.json")),
+    ("04-telephone-mu-law.json", include_str!("../presets/04-telephone-mu-law.json")),
+    ("05-telephone-a-law.json", include_str!("../presets/05-telephone-a-law.json")),
+    ("06-atari-2600-tia.json", include_str!("../presets/06-atari-2600-tia.json")),
+    ("07-nes-dmc-7-bit.json", include_str!("../presets/07-nes-dmc-7-bit.json")),
+    ("08-amiga-paula.json", include_str!("../presets/08-amiga-paula.json")),
+    ("09-amiga-mod-c-2.json", include_str!("../presets/09-amiga-mod-c-2.json")),
+    ("10-fairlight-cmi-series-i.json", include_str!("../presets/10-fairlight-cmi-series-i.json")),
+    ("11-macintosh-22k.json", include_str!("../presets/11-macintosh-22k.json")),
+    ("12-zx-spectrum-beeper.json", include_str!("../presets/12-zx-spectrum-beeper.json")),
+    ("13-cd-master-16-bit.json", include_str!("../presets/13-cd-master-16-bit.json")),
+    ("14-broken-jittery-dac.json", include_str!("../presets/14-broken-jittery-dac.json")),
+];
+
+/// The factory presets, parsed. A preset that fails to parse is left out (the tests make sure
+/// none does).
+pub fn factory() -> Vec<Preset> {
+    FACTORY.iter().filter_map(|(_, json)| Preset::from_json(json).ok()).collect()
+}
+
+impl Preset {
+    /// The normalized value of every parameter after loading this preset onto the defaults, as
+    /// the editor hands them to the host: a preset always defines the whole sound, so a
+    /// parameter it does not list takes its default, exactly as in the renderer.
+    pub fn normalized_values(&self) -> Result<Vec<(String, f32)>, String> {
+        let scratch = StairstepParams::default();
+        self.apply(&scratch)?;
+        Ok(scratch
+            .param_map()
+            .into_iter()
+            // SAFETY: the pointers point into `scratch`, alive for this whole expression.
+            .map(|(id, ptr, _)| (id, unsafe { ptr.unmodulated_normalized_value() }))
+            .collect())
+    }
+}
+
+/// The operating systems whose per-user data folders we know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    /// Linux and other XDG desktops.
+    Linux,
+    /// macOS.
+    MacOs,
+    /// Windows.
+    Windows,
+}
+
+impl Platform {
+    /// The platform this build runs on.
+    pub fn current() -> Self {
+        if cfg!(target_os = "macos") {
+            Platform::MacOs
+        } else if cfg!(target_os = "windows") {
+            Platform::Windows
+        } else {
+            Platform::Linux
+        }
+    }
+
+    /// The path separator of the platform.
+    fn separator(self) -> char {
+        if self == Platform::Windows { '\\' } else { '/' }
+    }
+}
+
+/// The per-user preset folder on `platform`, as text in that platform's path syntax, from
+/// environment lookups `env`:
+///
+/// - Linux: `$XDG_DATA_HOME/Stairstep/presets`, else `$HOME/.local/share/Stairstep/presets`
+///   (XDG Base Directory Specification 0.8);
+/// - macOS: `$HOME/Library/Application Support/Stairstep/Presets`;
+/// - Windows: `%APPDATA%\Stairstep\Presets` (the roaming application-data folder).
+pub fn user_preset_dir_for(platform: Platform, env: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
+    let non_empty = |k: &str| env(k).filter(|v| !v.trim().is_empty());
+    let (base, parts): (String, &[&str]) = match platform {
+        Platform::Linux => match non_empty("XDG_DATA_HOME") {
+            // NOTE: The XDG spec says a relative XDG_DATA_HOME is invalid and must be ignored.
+            Some(data) if data.starts_with('/') => (data, &["Stairstep", "presets"]),
+            _ => (
+                non_empty("HOME").ok_or("neither XDG_DATA_HOME nor HOME is set")?,
+                &[".local", "share", "Stairstep", "presets"],
+            ),
+        },
+        Platform::MacOs => {
+            (non_empty("HOME").ok_or("HOME is not set")?, &["Library", "Application Support", "Stairstep", "Presets"])
+        }
+        Platform::Windows => (non_empty("APPDATA").ok_or("APPDATA is not set")?, &["Stairstep", "Presets"]),
+    };
+    let sep = platform.separator();
+    let mut path = base.trim_end_matches(sep).to_string();
+    for part in parts {
+        path.push(sep);
+        path.push_str(part);
+    }
+    Ok(path)
+}
+
+/// The per-user preset folder on this machine.
+pub fn user_preset_dir() -> Result<PathBuf, String> {
+    user_preset_dir_for(Platform::current(), &|k| std::env::var(k).ok()).map(PathBuf::from)
+}
+
+/// A file name for a preset called `name`: letters, digits, spaces, `-` and `_` kept, anything
+/// else (path separators, `:` and the other characters Windows refuses) replaced by `_`.
+pub fn file_name_for(name: &str) -> String {
+    let cleaned: String = name
+        .trim()
+        .chars()
+        .map(|c| if c.is_alphanumeric() || matches!(c, ' ' | '-' | '_') { c } else { '_' })
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').to_string();
+    // NOTE: Windows reserves these device names whatever the extension.
+    let reserved = ["CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "LPT1", "LPT2", "LPT3"];
+    let stem = if cleaned.is_empty() || reserved.contains(&cleaned.to_uppercase().as_str()) {
+        format!("Preset {cleaned}").trim().to_string()
+    } else {
+        cleaned.chars().take(100).collect()
+    };
+    format!("{stem}.json")
+}
+
+/// The presets in `dir`, sorted by name; unreadable files are listed with their error so the
+/// menu can say why they do not load.
+pub fn list_presets(dir: &Path) -> Vec<(PathBuf, Result<Preset, String>)> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut found: Vec<(PathBuf, Result<Preset, String>)> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("json")))
+        .map(|p| {
+            let preset = Preset::load(&p);
+            (p, preset)
+        })
+        .collect();
+    // Loadable presets by name, then the broken ones by file name.
+    let key = |(p, r): &(PathBuf, Result<Preset, String>)| match r {
+        Ok(preset) => (false, preset.name.to_lowercase()),
+        Err(_) => (true, p.file_name().unwrap_or_default().to_string_lossy().to_lowercase()),
+    };
+    found.sort_by_key(key);
+    found
+}
+
+/// Write `preset` into `dir` (created if needed) under [`file_name_for`] its name, through a
+/// temporary file renamed into place so a crash never leaves half a preset. Returns the path.
+pub fn save_preset(dir: &Path, preset: &Preset) -> Result<PathBuf, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let path = dir.join(file_name_for(&preset.name));
+    let tmp = dir.join(format!(".{}.tmp", file_name_for(&preset.name)));
+    std::fs::write(&tmp, preset.to_json()).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, &path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        format!("cannot write {}: {e}", path.display())
+    })?;
+    Ok(path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,5 +323,135 @@ mod tests {
         }
         // The half-valid one (bits 4 then an unknown id) changed nothing.
         assert_eq!(p.settings(), crate::dsp::Settings::default());
+    }
+
+    #[test]
+    fn every_file_in_presets_is_a_valid_factory_preset() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("presets");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".json"))
+            .collect();
+        on_disk.sort();
+        let compiled: Vec<String> = FACTORY.iter().map(|(n, _)| n.to_string()).collect();
+        assert_eq!(on_disk, compiled, "presets/ and FACTORY list the same files");
+        assert!(FACTORY.len() >= 8);
+        let ids = StairstepParams::default().ids();
+        let mut names = Vec::new();
+        for (file, json) in FACTORY {
+            let preset = Preset::from_json(json).unwrap_or_else(|e| panic!("{file}: {e}"));
+            preset.apply(&StairstepParams::default()).unwrap_or_else(|e| panic!("{file}: {e}"));
+            assert!(!preset.name.is_empty() && !preset.description.is_empty(), "{file}");
+            assert!(preset.description.len() <= 100 && !preset.description.contains('\n'), "{file}: one line");
+            let mut listed: Vec<&String> = preset.params.keys().collect();
+            listed.sort();
+            let mut all: Vec<&String> = ids.iter().collect();
+            all.sort();
+            assert_eq!(listed, all, "{file} defines every parameter");
+            assert_eq!(preset.params["listen"], "output", "{file}");
+            assert_eq!(preset.params["bypass"], false, "{file}");
+            names.push(preset.name);
+        }
+        let count = names.len();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), count, "preset names are unique");
+        assert_eq!(factory().len(), FACTORY.len());
+    }
+
+    #[test]
+    fn normalized_values_define_every_parameter() {
+        let partial = Preset::from_json(
+            r#"{"format": "stairstep-preset", "version": 1, "params": {"bits": 4, "dither": "tpdf"}}"#,
+        )
+        .unwrap();
+        let values = partial.normalized_values().unwrap();
+        assert_eq!(values.len(), 15);
+        let get = |id: &str| values.iter().find(|(i, _)| i == id).unwrap().1;
+        assert!((get("bits") - 3.0 / 23.0).abs() < 1e-6);
+        assert_eq!(get("dither"), 2.0 / 3.0);
+        assert_eq!(get("mix"), 1.0, "unlisted: default");
+    }
+
+    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+    }
+
+    #[test]
+    fn user_preset_folders_per_platform() {
+        type Env = &'static [(&'static str, &'static str)];
+        let cases: [(Platform, Env, Result<&str, &str>); 7] = [
+            (Platform::Linux, &[("HOME", "/home/ann")], Ok("/home/ann/.local/share/Stairstep/presets")),
+            (Platform::Linux, &[("HOME", "/home/ann"), ("XDG_DATA_HOME", "/data/")], Ok("/data/Stairstep/presets")),
+            (
+                Platform::Linux,
+                &[("HOME", "/home/ann"), ("XDG_DATA_HOME", "rel")],
+                Ok("/home/ann/.local/share/Stairstep/presets"),
+            ),
+            (Platform::Linux, &[], Err("HOME")),
+            (
+                Platform::MacOs,
+                &[("HOME", "/Users/ann")],
+                Ok("/Users/ann/Library/Application Support/Stairstep/Presets"),
+            ),
+            (
+                Platform::Windows,
+                &[("APPDATA", "C:\\Users\\ann\\AppData\\Roaming")],
+                Ok("C:\\Users\\ann\\AppData\\Roaming\\Stairstep\\Presets"),
+            ),
+            (Platform::Windows, &[("APPDATA", " ")], Err("APPDATA")),
+        ];
+        for (platform, env, want) in cases {
+            let got = user_preset_dir_for(platform, &env_of(env));
+            match want {
+                Ok(path) => assert_eq!(got.as_deref(), Ok(path), "{platform:?} {env:?}"),
+                Err(needle) => assert!(got.as_ref().is_err_and(|e| e.contains(needle)), "{platform:?}: {got:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn file_names_are_safe_everywhere() {
+        for (name, file) in [
+            ("My Crush", "My Crush.json"),
+            ("a/b\\c:d*e?\"f<g>h|i", "a_b_c_d_e__f_g_h_i.json"),
+            ("../../etc/passwd", "______etc_passwd.json"),
+            ("", "Preset.json"),
+            ("con", "Preset con.json"),
+            ("  Lo-fi_1  ", "Lo-fi_1.json"),
+            ("Téléphone µ", "Téléphone µ.json"),
+        ] {
+            assert_eq!(file_name_for(name), file, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn saved_user_presets_list_and_load_back() {
+        let dir = std::env::temp_dir().join(format!("stairstep-presets-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let p = StairstepParams::default();
+        p.set_by_id("bits", &ParamValue::Number(5.25)).unwrap();
+        let path = save_preset(&dir.join("nested"), &Preset::capture(&p, "Zed", "mine")).unwrap();
+        save_preset(&dir.join("nested"), &Preset::capture(&p, "alpha", "")).unwrap();
+        std::fs::write(dir.join("nested/broken.json"), "{").unwrap();
+        std::fs::write(dir.join("nested/notes.txt"), "ignored").unwrap();
+        // A preset edited on Windows (CRLF) loads too.
+        let crlf = Preset::capture(&p, "Crlf", "").to_json().replace('\n', "\r\n");
+        std::fs::write(dir.join("nested/crlf.json"), crlf).unwrap();
+        let listed = list_presets(&dir.join("nested"));
+        let names: Vec<String> = listed
+            .iter()
+            .map(|(path, r)| r.as_ref().map(|p| p.name.clone()).unwrap_or_else(|_| path.display().to_string()))
+            .collect();
+        assert_eq!(names.len(), 4, "{names:?}");
+        assert_eq!(&names[..3], ["alpha", "Crlf", "Zed"]);
+        assert!(names[3].ends_with("broken.json"), "{names:?}");
+        assert_eq!(path, dir.join("nested/Zed.json"));
+        let q = StairstepParams::default();
+        Preset::load(&path).unwrap().apply(&q).unwrap();
+        assert_eq!(q.settings(), p.settings());
+        assert!(!std::fs::read_to_string(&path).unwrap().contains('\r'), "LF on every platform");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
