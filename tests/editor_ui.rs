@@ -6,8 +6,10 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{By, NodeT, Queryable};
 use nice_plug::context::gui::GuiContext;
 use stairstep::analysis::analysis_channel;
+use stairstep::dsp::Curve;
 use stairstep::dsp::engine::{DEFAULT_SEED, Engine};
-use stairstep::editor::{DirectGuiContext, EditorModel, draw};
+use stairstep::editor::{DirectGuiContext, EditorModel, PresetMenu, draw};
+use stairstep::params::ParamValue;
 use stairstep::params::{DitherParam, StairstepParams};
 use std::sync::Arc;
 
@@ -193,4 +195,65 @@ fn the_spectrum_follows_its_theory_line_for_tpdf() {
     let theory = stairstep::editor::theory_bin_power(step, dither, 5000.0, sr);
     let diff_db = 10.0 * (measured / theory).log10();
     assert!(diff_db.abs() < 1.0, "measured {measured:e} vs theory {theory:e} ({diff_db:.2} dB)");
+}
+
+fn open_preset_menu(h: &mut Harness<'static, Ui>) {
+    h.get_by_label_contains("Preset:").click();
+    h.run_steps(2);
+}
+
+/// Factory presets load through the host (begin/set/end per parameter); the current settings
+/// save as a user preset in the user folder, a second Save replaces it, and it loads back.
+#[test]
+fn presets_load_from_the_menu_and_save_to_the_user_folder() {
+    let dir = std::env::temp_dir().join(format!("stairstep-editor-presets-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut h = harness();
+    h.state_mut().model.presets = PresetMenu::with_user_dir(Ok(dir.clone()));
+    h.run_steps(1);
+    open_preset_menu(&mut h);
+    h.get_by_label("Telephone µ-law").click();
+    h.run_steps(2);
+    let s = h.state().params.settings().sanitized();
+    assert_eq!((s.bits, s.rate, s.curve, s.prefilter, s.postfilter), (8.0, 8000.0, Curve::MuLaw, true, true));
+    assert_eq!(calls(&h, "Curve").iter().map(|c| c.0).collect::<Vec<_>>(), ["begin", "set", "end"]);
+    assert_eq!(h.state().model.presets.current.as_deref(), Some("Telephone µ-law"));
+    h.get_by_label_contains("Telephone µ-law").rect(); // the menu button shows its name
+
+    // Save it under a new name.
+    open_preset_menu(&mut h);
+    h.get_by_role_and_label(Role::TextInput, "Name").focus();
+    h.run_steps(1);
+    h.get_by_role_and_label(Role::TextInput, "Name").type_text("My Phone");
+    h.run_steps(1);
+    h.get_by_label("Save").click();
+    h.run_steps(2);
+    let file = dir.join("My Phone.json");
+    assert!(file.exists(), "{:?}", h.state().model.presets.status);
+    let saved = std::fs::read_to_string(&file).unwrap();
+    assert!(saved.contains("\"curve\": \"mu-law\""), "{saved}");
+
+    // Saving again under the same name asks first, then replaces.
+    h.state().params.set_by_id("bits", &ParamValue::Number(5.0)).unwrap();
+    h.get_by_label("Save").click();
+    h.run_steps(2);
+    assert!(h.state().model.presets.status.as_deref().unwrap_or("").contains("again"));
+    assert!(std::fs::read_to_string(&file).unwrap().contains("\"bits\": 8"), "not replaced yet");
+    h.get_by_label("Save").click();
+    h.run_steps(2);
+    assert!(std::fs::read_to_string(&file).unwrap().contains("\"bits\": 5"), "replaced");
+
+    // Another factory preset, then the user preset back.
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    open_preset_menu(&mut h);
+    h.get_by_label("CD Master 16-bit").click();
+    h.run_steps(2);
+    assert_eq!(h.state().params.settings().sanitized().bits, 16.0);
+    open_preset_menu(&mut h);
+    h.get_by_label("My Phone").click();
+    h.run_steps(2);
+    let s = h.state().params.settings().sanitized();
+    assert_eq!((s.bits, s.curve), (5.0, Curve::MuLaw));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
