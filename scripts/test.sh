@@ -20,6 +20,9 @@ if [ -z "${DISPLAY:-}" ]; then
     sleep 2
 fi
 
+step "GitHub Actions workflows (actionlint + shellcheck)"
+bash scripts/lint_workflows.sh
+
 step "rustfmt"
 cargo fmt --all --check
 
@@ -81,5 +84,5 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/pip install --quiet --disable-pip-version-check -r tests/host/requirements.txt
 
-step "VST3 host tests (pedalboard, DawDreamer, renderer identity)"
-STAIRSTEP_REQUIRE_BUNDLES=1 .venv/bin/python -m pytest -v tests/host
+step "VST3 host tests (pedalboard, DawDreamer, renderer identity) and the release tooling"
+STAIRSTEP_REQUIRE_BUNDLES=1 .venv/bin/python -m pytest -v tests/host tests/tools
