@@ -59,7 +59,7 @@ fn parameters_set_from_other_threads_while_processing() {
                     } else {
                         // Switches and choices: a valid one of their current kind.
                         match params.get_by_id(id) {
-                            Some(ParamValue::Bool(_)) => ParamValue::Bool(next(&mut s) % 2 == 0),
+                            Some(ParamValue::Bool(_)) => ParamValue::Bool(next(&mut s).is_multiple_of(2)),
                             Some(v) => v,
                             None => unreachable!(),
                         }
@@ -122,7 +122,7 @@ fn sessions_saved_and_loaded_during_playback() {
                 2 + i * 3,
                 ["off", "tpdf", "hp-tpdf"][i % 3],
                 10.0 + i as f32,
-                i % 2 == 0,
+                i.is_multiple_of(2),
                 ["off", "f-weighted-9"][i % 2],
             ))
         })
