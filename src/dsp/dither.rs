@@ -36,7 +36,9 @@ const SCALE_16: f32 = 1.0 / 65_536.0;
 /// A uniform on [-1/2, 1/2) from the top 24 bits of a word, centred so its mean is exactly 0.
 #[inline(always)]
 pub(crate) fn rectangular(word: u32) -> f32 {
-    ((word >> 8) as f32 + 0.5) * SCALE_24 - 0.5
+    // NOTE: Through i32 (exact: both are below 2^24): x86 converts signed integers to float
+    //       in one instruction per vector, unsigned ones only through a longer sequence.
+    ((word >> 8) as i32 as f32 + 0.5) * SCALE_24 - 0.5
 }
 
 /// A triangular value on (-1, 1) from one word: the sum of its two 16-bit halves as two
@@ -44,7 +46,8 @@ pub(crate) fn rectangular(word: u32) -> f32 {
 /// audible, and halves the random numbers needed). Mean exactly 0.
 #[inline(always)]
 pub(crate) fn triangular(word: u32) -> f32 {
-    ((word & 0xffff) as f32 + (word >> 16) as f32 + 1.0) * SCALE_16 - 1.0
+    // NOTE: Through i32, as in `rectangular` (exact: both halves are below 2^16).
+    ((word & 0xffff) as i32 as f32 + (word >> 16) as i32 as f32 + 1.0) * SCALE_16 - 1.0
 }
 
 /// Per-channel dither generator.

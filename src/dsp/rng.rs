@@ -45,6 +45,12 @@ impl CounterRng {
         self.counter = 0;
     }
 
+    /// This stream's offset in the counter space: the word at position `p` is
+    /// `lowbias32(p + key)`.
+    pub fn key(&self) -> u32 {
+        self.key
+    }
+
     /// The number of words drawn since the last reset.
     pub fn position(&self) -> u32 {
         self.counter
