@@ -267,7 +267,11 @@ pub struct Engine {
     sample_rate: f32,
     /// Grid for a settled bit depth, and the depth and mode it was computed for.
     grid_cache: (Grid, f32, QuantizerMode),
-    /// Filter coefficients for a settled rate, and the log2 rate they were computed for.
+    /// Filter coefficients for a settled rate, and the rate in Hz they were computed for.
+    ///
+    /// NOTE: Keyed on the plain rate, not its log2: neighbouring rates 0.1 Hz apart can share
+    ///       an f32 log2 (71294.2 and 71294.3 Hz do), and a log2 key then kept the first one's
+    ///       coefficients, so the output depended on earlier settings (found by the fuzzer).
     filter_cache: ([SvfCoefficients; SECTIONS], f32),
     /// The hold clock shared by all channels.
     clock: HoldClock,
@@ -305,7 +309,7 @@ impl Engine {
             grid_cache: (Grid::new(s.bits, s.quantizer), s.bits, s.quantizer),
             #[cfg(target_arch = "x86_64")]
             avx2: std::is_x86_feature_detected!("avx2"),
-            filter_cache: (butterworth(CUTOFF_RATIO * s.rate, sample_rate), s.rate.log2()),
+            filter_cache: (butterworth(CUTOFF_RATIO * s.rate, sample_rate), s.rate),
             clock: HoldClock::new(seed),
             channels: (0..channels)
                 .map(|c| Channel {
@@ -576,14 +580,13 @@ impl Engine {
                 }
             }
         } else {
-            let log_rate = self.rate.target();
             // NOTE: The plain rate, not exp2(log2(rate)), so 8000 Hz is exactly 8000 Hz.
             let rate = self.settings.rate;
             c.increment[..n].fill(rate as f64 / fs as f64);
             c.reduced[..n].fill(rate < fs);
             if filters && rate < fs {
-                if self.filter_cache.1 != log_rate {
-                    self.filter_cache = (butterworth(CUTOFF_RATIO * rate, fs), log_rate);
+                if self.filter_cache.1 != rate {
+                    self.filter_cache = (butterworth(CUTOFF_RATIO * rate, fs), rate);
                 }
                 for (section, &k) in c.filter.iter_mut().zip(&self.filter_cache.0) {
                     section[..n].fill(k);
@@ -1424,5 +1427,21 @@ mod fast_path_tests {
                 }
             }
         }
+    }
+
+    /// Two rates with the same f32 log2 still get their own filter coefficients: settings that
+    /// arrive after construction render like a fresh engine (regression, found by fuzzing).
+    #[test]
+    fn rates_sharing_a_log2_keep_their_own_filters() {
+        let s2 = Settings { rate: 96000.0, prefilter: true, bits: 24.0, ..Settings::default() };
+        let s1 = Settings { rate: 95999.99, ..s2 };
+        assert_eq!(s1.rate.log2(), s2.rate.log2(), "the premise: one f32 log2");
+        let x = sine(997.0, 192000.0, 0.5, 4096);
+        let (mut a, mut b) = (x.clone(), x.clone());
+        let mut e = Engine::new(1, 192000.0, s1, 1);
+        e.set_settings(s2);
+        e.process(&mut [&mut a]);
+        Engine::new(1, 192000.0, s2, 1).process(&mut [&mut b]);
+        assert!(a.iter().zip(&b).all(|(p, q)| p.to_bits() == q.to_bits()));
     }
 }
