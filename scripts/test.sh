@@ -48,6 +48,12 @@ rm -rf "$scratch"
 step "cargo test (unit, editor UI, CLAP host and CLAP GUI tests on both bundles)"
 STAIRSTEP_REQUIRE_BUNDLES=1 cargo test --workspace
 
+step "leak check: 100 instances through a CLAP host under valgrind"
+LEAKCHECK_TARGET_DIR=target bash scripts/leakcheck.sh
+
+step "fuzzing: engine, saved state and presets, ${STAIRSTEP_FUZZ_SECONDS:-60} s each (cargo-fuzz, AddressSanitizer)"
+bash scripts/fuzz.sh "${STAIRSTEP_FUZZ_SECONDS:-60}"
+
 step "standalone app (builds, starts with the dummy backend, opens its window)"
 cargo build --features standalone --bin stairstep-standalone
 target/debug/stairstep-standalone -b dummy > target/standalone.log 2>&1 &
