@@ -11,7 +11,7 @@ use clack_host::events::event_types::ParamValueEvent;
 use clack_host::prelude::*;
 
 mod common;
-use common::{TestHost, bundle, open, param_id, process_stereo};
+use common::{TestHost, bundle, framed, open, param_id, process_stereo};
 
 const SR: f64 = 48000.0;
 const BLOCK: usize = 256;
@@ -161,13 +161,6 @@ fn a_session_from_the_first_release_loads() {
         ],
     );
     assert!(same_bits(&loaded, &render(&mut direct)), "0.1.0 session sounds different");
-}
-
-/// Wrap JSON in nice-plug's CLAP framing (a little-endian u64 length).
-fn framed(json: &str) -> Vec<u8> {
-    let mut v = (json.len() as u64).to_le_bytes().to_vec();
-    v.extend_from_slice(json.as_bytes());
-    v
 }
 
 /// JSON that parses but holds wrong, missing or strange values: it loads, known values are

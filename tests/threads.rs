@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 mod common;
-use common::{bundle, open, param_id, process_stereo};
+use common::{bundle, framed, open, param_id, process_stereo};
 
 /// xorshift32.
 fn next(s: &mut u32) -> u32 {
@@ -96,13 +96,6 @@ fn parameters_set_from_other_threads_while_processing() {
         assert!(seen_bits.len() > 50, "the audio thread saw only {} Bit Depth values", seen_bits.len());
     });
     assert!(writes.load(Ordering::Relaxed) > 1000);
-}
-
-/// Wrap JSON in nice-plug's CLAP state framing (a little-endian u64 length).
-fn framed(json: &str) -> Vec<u8> {
-    let mut v = (json.len() as u64).to_le_bytes().to_vec();
-    v.extend_from_slice(json.as_bytes());
-    v
 }
 
 /// The host's main thread saves and loads sessions and reads parameter text while the audio

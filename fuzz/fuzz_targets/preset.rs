@@ -12,8 +12,11 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+
+#[path = "checks.rs"]
+mod checks;
+
 use stairstep::StairstepParams;
-use stairstep::dsp::Settings;
 use stairstep::preset::Preset;
 
 fuzz_target!(|data: &[u8]| {
@@ -22,18 +25,7 @@ fuzz_target!(|data: &[u8]| {
     let params = StairstepParams::default();
     match preset.apply(&params) {
         Ok(()) => {
-            let s = params.settings();
-            for (name, v) in [
-                ("bits", s.bits),
-                ("mix", s.mix),
-                ("output_db", s.output_db),
-                ("rate", s.rate),
-                ("jitter", s.jitter),
-                ("drive_db", s.drive_db),
-            ] {
-                assert!(v.is_finite(), "{name} = {v} after applying {text:?}");
-            }
-            assert_eq!(Settings { bits: s.bits, ..s.sanitized() }, s, "out of range after applying {text:?}");
+            checks::assert_settings_valid(&params.settings(), &format!("after applying {text:?}"));
         }
         Err(_) => {
             assert_eq!(params.settings(), StairstepParams::default().settings(), "a failed apply changed {text:?}");

@@ -19,11 +19,14 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+
+#[path = "checks.rs"]
+mod checks;
+
 use nice_plug::params::internals::ParamPtr;
 use nice_plug::params::{InternalParamMut, Param, Params};
 use nice_plug::plugin::{ParamValue, PluginState};
 use stairstep::StairstepParams;
-use stairstep::dsp::Settings;
 use stairstep::state::{STATE_VERSION, VERSION_FIELD, sanitize};
 
 fuzz_target!(|data: &[u8]| {
@@ -107,17 +110,6 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
-    let s = params.settings();
-    for (name, v) in [
-        ("bits", s.bits),
-        ("mix", s.mix),
-        ("output_db", s.output_db),
-        ("rate", s.rate),
-        ("jitter", s.jitter),
-        ("drive_db", s.drive_db),
-    ] {
-        assert!(v.is_finite(), "{name} = {v}");
-    }
     // Already in range: sanitizing changes nothing but the snap of near-whole bit depths.
-    assert_eq!(Settings { bits: s.bits, ..s.sanitized() }, s, "the loaded settings are in range");
+    checks::assert_settings_valid(&params.settings(), "the loaded settings");
 });

@@ -28,6 +28,13 @@ pub fn bundle(debug: bool) -> Option<PathBuf> {
     None
 }
 
+/// Wrap JSON in nice-plug's CLAP state framing (a little-endian u64 length, then the bytes).
+pub fn framed(json: &str) -> Vec<u8> {
+    let mut v = (json.len() as u64).to_le_bytes().to_vec();
+    v.extend_from_slice(json.as_bytes());
+    v
+}
+
 /// nice-plug's CLAP parameter id: a Rabin hash of the string id with the top bit cleared.
 pub fn param_id(id: &str) -> ClapId {
     let mut hash: u32 = 0;
