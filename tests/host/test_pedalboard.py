@@ -18,18 +18,19 @@ def plugin():
 
 def test_parameters_are_the_documented_contract(plugin):
     params = plugin.parameters
+    # Listed by group (Crush, Noise, Rate, Output); the ids are the contract.
     assert list(params) == [
         "bit_depth_bits",
-        "dither",
         "quantizer",
-        "noise_shaping",
         "curve",
         "drive_db",
+        "anti_alias",
+        "dither",
+        "noise_shaping",
         "sample_rate_hz",
         "jitter",
         "pre_filter",
         "post_filter",
-        "anti_alias",
         "mix",
         "output_db",
         "listen",
@@ -38,16 +39,16 @@ def test_parameters_are_the_documented_contract(plugin):
     names = [p.name for p in params.values()]
     assert names == [
         "Bit Depth",
-        "Dither",
         "Quantizer",
-        "Noise Shaping",
         "Curve",
         "Drive",
+        "Anti-alias",
+        "Dither",
+        "Noise Shaping",
         "Sample Rate",
         "Jitter",
         "Pre-filter",
         "Post-filter",
-        "Anti-alias",
         "Mix",
         "Output",
         "Listen",
