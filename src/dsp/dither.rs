@@ -76,6 +76,7 @@ impl Dither {
     /// Write the next `out.len()` dither values, in LSB. The stream advances by one word per
     /// sample whatever the mode, so a sample's dither depends only on its position since
     /// reset, never on the host's block size or on earlier mode switches.
+    #[inline(always)]
     pub fn fill(&mut self, mode: DitherMode, out: &mut [f32]) {
         let pos = self.rng.position();
         match mode {

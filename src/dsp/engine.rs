@@ -25,7 +25,7 @@ use super::hold::{Hold, HoldClock};
 use super::oversample::{Delay, LATENCY, Oversampler, Steps};
 use super::quantizer::{Grid, GridBlock, MAX_BITS, MIN_BITS, QuantizerMode, floor_exact, max_f, min_f, quantize_block};
 use super::rng::lowbias32;
-use super::shaping::{Shaping, ShapingState, quantize_shaped};
+use super::shaping::{Lane, Shaping, ShapingState, quantize_shaped};
 use super::smoother::{LinearRamp, RAMP_MS};
 
 /// Samples processed per inner chunk (the size of the scratch arrays).
@@ -470,7 +470,8 @@ impl Engine {
         }
     }
 
-    /// True when every control is settled and the chain is only dither, quantizer and gain.
+    /// True when every control is settled and the chain is only dither, quantizer (with or
+    /// without noise shaping) and gain.
     fn fast_path_applies(&self) -> bool {
         let s = &self.settings;
         let settled = !(self.bits.is_ramping()
@@ -485,7 +486,6 @@ impl Engine {
             && self.mix.target() == 1.0
             && self.drive.target() == 1.0
             && s.rate >= self.sample_rate
-            && s.shaping == Shaping::Off
             && s.curve == Curve::Linear
             && !s.antialias
             && !s.prefilter
@@ -502,6 +502,18 @@ impl Engine {
         let g = self.grid_cache.0;
         let gain = self.gain.target();
         self.clock.free_run();
+        if s.shaping != Shaping::Off {
+            #[cfg(target_arch = "x86_64")]
+            if self.avx2 {
+                // SAFETY: `self.avx2` is true only when the CPU reports AVX2 (checked in `new`).
+                //         Same IEEE operations in the same order as the baseline build
+                //         (`avx2_path_is_bit_identical`).
+                unsafe { self.shaped_chunk_avx2(channels, start, n, g, gain) };
+                return;
+            }
+            self.shaped_chunk(channels, start, n, g, gain);
+            return;
+        }
         let error = s.listen == Listen::Error;
         for (ch, channel) in channels.iter_mut().enumerate() {
             let block = &mut channel[start..start + n];
@@ -530,6 +542,86 @@ impl Engine {
             fused_dispatch(kind, block, &g, gain, origin);
             state.dither.rng().advance(n);
         }
+    }
+
+    /// [`Engine::fast_chunk`] with noise shaping: channels in pairs through one interleaved
+    /// shaping loop (each channel's loop is serial, two run side by side), in chunks of
+    /// [`CHUNK`] on the scratch arrays. The same arithmetic as the general path: the input
+    /// sanitized (Drive 1 multiplies by exactly 1, the hold and the linear curve pass it
+    /// through), dither, [`quantize_shaped`], then `y·gain` or `(y - x)·gain`, which is what
+    /// Mix 100 % and no bypass reduce to.
+    #[inline(always)]
+    fn shaped_chunk(&mut self, channels: &mut [&mut [f32]], start: usize, n: usize, g: Grid, gain: f32) {
+        let s = self.settings;
+        let error = s.listen == Listen::Error;
+        let mute_zero = s.dither == DitherMode::Off;
+        let c = &mut *self.controls;
+        let k = CHUNK.min(n);
+        c.inv_step[..k].fill(g.inv_step);
+        c.step[..k].fill(g.step);
+        c.k_min[..k].fill(g.k_min);
+        c.k_max[..k].fill(g.k_max);
+        let engine_channels = self.channels.len();
+        for channel in channels.iter_mut().skip(engine_channels) {
+            sanitize_in_place(&mut channel[start..start + n]);
+        }
+        let (ours, _) = channels.split_at_mut(engine_channels.min(channels.len()));
+        let sc = &mut *self.scratch;
+        let mut done = 0;
+        while done < n {
+            let m = CHUNK.min(n - done);
+            let range = start + done..start + done + m;
+            let grid = GridBlock {
+                inv_step: &c.inv_step[..m],
+                step: &c.step[..m],
+                k_min: &c.k_min[..m],
+                k_max: &c.k_max[..m],
+            };
+            let mut pairs = ours.chunks_mut(2).zip(self.channels.chunks_mut(2));
+            for (blocks, states) in &mut pairs {
+                let (x0, d0) = (&mut sc.chain[..m], &mut sc.dither[..m]);
+                let (x1, d1) = (&mut sc.delayed[..m], &mut sc.wet[..m]);
+                for ((block, state), (x, d)) in
+                    blocks.iter().zip(states.iter_mut()).zip([(&mut *x0, &mut *d0), (&mut *x1, &mut *d1)])
+                {
+                    for (o, &v) in x.iter_mut().zip(&block[range.clone()]) {
+                        *o = sanitize(v);
+                    }
+                    state.hold.set(x[m - 1]);
+                    state.dither.fill(s.dither, d);
+                }
+                match (blocks, states) {
+                    ([b0, b1], [s0, s1]) => {
+                        let mut lanes = [
+                            Lane { state: &mut s0.shaping, input: x0, dither: d0, out: &mut b0[range.clone()] },
+                            Lane { state: &mut s1.shaping, input: x1, dither: d1, out: &mut b1[range.clone()] },
+                        ];
+                        quantize_shaped(s.quantizer, s.shaping, &mut lanes, &grid, mute_zero);
+                        apply_gain(&mut b0[range.clone()], x0, gain, error);
+                        apply_gain(&mut b1[range.clone()], x1, gain, error);
+                    }
+                    ([b0], [s0]) => {
+                        let mut lanes =
+                            [Lane { state: &mut s0.shaping, input: x0, dither: d0, out: &mut b0[range.clone()] }];
+                        quantize_shaped(s.quantizer, s.shaping, &mut lanes, &grid, mute_zero);
+                        apply_gain(&mut b0[range.clone()], x0, gain, error);
+                    }
+                    _ => unreachable!("blocks and states are zipped in equal chunks"),
+                }
+            }
+            done += m;
+        }
+    }
+
+    /// [`Engine::shaped_chunk`] compiled for AVX2 (the dither hash's 32-bit multiplies are one
+    /// instruction there; SSE2 emulates them). No FMA, as in [`fused_avx2`].
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn shaped_chunk_avx2(&mut self, channels: &mut [&mut [f32]], start: usize, n: usize, g: Grid, gain: f32) {
+        self.shaped_chunk(channels, start, n, g, gain);
     }
 
     /// Compute the next `n` samples of every control.
@@ -600,7 +692,7 @@ impl Engine {
 /// Replace non-finite samples by silence and clamp to ±[`MAX_INPUT`]. Subnormal samples
 /// become zero too: the plugin runs with flush-to-zero and denormals-are-zero set, the
 /// offline renderer without, and both must compute the same thing.
-#[inline]
+#[inline(always)]
 fn sanitize(x: f32) -> f32 {
     if x.is_finite() && x.abs() >= f32::MIN_POSITIVE { x.clamp(-MAX_INPUT, MAX_INPUT) } else { 0.0 }
 }
@@ -611,6 +703,21 @@ fn zero_specials(x: f32) -> f32 {
     if x.is_finite() && x.abs() >= f32::MIN_POSITIVE { x } else { 0.0 }
 }
 
+/// `y·gain`, or `(y - x)·gain` for the error: the output stage at Mix 100 % without bypass.
+#[inline(always)]
+fn apply_gain(y: &mut [f32], x: &[f32], gain: f32, error: bool) {
+    if error {
+        for (y, &x) in y.iter_mut().zip(x) {
+            *y = (*y - x) * gain;
+        }
+    } else {
+        for y in y.iter_mut() {
+            *y *= gain;
+        }
+    }
+}
+
+#[inline(always)]
 fn sanitize_in_place(block: &mut [f32]) {
     for x in block.iter_mut() {
         *x = sanitize(*x);
@@ -727,7 +834,10 @@ fn process_chunk(settings: &Settings, state: &mut Channel, c: &Controls, s: &mut
     let mute_zero = settings.dither == DitherMode::Off;
     match settings.shaping {
         Shaping::Off => quantize_block(settings.quantizer, chain, d, &grid, mute_zero, wet),
-        shaping => quantize_shaped(settings.quantizer, shaping, &mut state.shaping, chain, d, &grid, mute_zero, wet),
+        shaping => {
+            let mut lane = [Lane { state: &mut state.shaping, input: chain, dither: d, out: wet }];
+            quantize_shaped(settings.quantizer, shaping, &mut lane, &grid, mute_zero);
+        }
     }
 
     // Anti-alias: the oversampled ADAA staircase where it applies, else the same delay.
@@ -1375,10 +1485,29 @@ mod fast_path_tests {
                 }
             }
         }
+        // Noise shaping (its own fused loop, channels in pairs), steady and at depths where
+        // its clamps act.
+        for (i, shaping) in [Shaping::FWeighted3, Shaping::Lipshitz5, Shaping::FWeighted9].into_iter().enumerate() {
+            for quantizer in [QuantizerMode::MidTread, QuantizerMode::MidRise] {
+                let bits = [16.0, 4.0, 23.5][i];
+                let dither =
+                    if quantizer == QuantizerMode::MidRise && i == 1 { DitherMode::Off } else { DitherMode::Tpdf };
+                let listen = if i == 2 { Listen::Error } else { Listen::Output };
+                script.push((
+                    at,
+                    Settings { bits, dither, quantizer, shaping, listen, output_db: -1.0, ..Settings::default() },
+                ));
+                at += 1000;
+            }
+        }
         // Then through paths the fast loop does not take, and back.
         script.push((at, Settings { antialias: true, ..Settings::default() }));
         script.push((at + 1500, Settings { rate: 9000.0, postfilter: true, ..Settings::default() }));
         script.push((at + 3000, Settings { bits: 5.0, dither: DitherMode::Tpdf, ..Settings::default() }));
+        script.push((
+            at + 3700,
+            Settings { bits: 12.0, dither: DitherMode::Tpdf, shaping: Shaping::FWeighted9, ..Settings::default() },
+        ));
         script.push((
             at + 4500,
             Settings { bits: 5.0, dither: DitherMode::Tpdf, antialias: true, ..Settings::default() },
