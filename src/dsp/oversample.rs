@@ -555,11 +555,25 @@ impl Delay {
         }
     }
 
-    /// Delay `signal` in place.
+    /// Delay `signal` in place. The ring holds the last [`LATENCY`] inputs, oldest at `pos`.
     pub fn process(&mut self, signal: &mut [f32]) {
-        for s in signal.iter_mut() {
-            std::mem::swap(&mut self.buf[self.pos], s);
-            self.pos = if self.pos + 1 == LATENCY { 0 } else { self.pos + 1 };
+        let n = signal.len();
+        if n >= LATENCY {
+            // Out: the ring (oldest first), then the block's head; the block's tail stays.
+            let mut tail = [0.0f32; LATENCY];
+            tail.copy_from_slice(&signal[n - LATENCY..]);
+            signal.copy_within(..n - LATENCY, LATENCY);
+            let (newer, older) = self.buf.split_at(self.pos);
+            signal[..older.len()].copy_from_slice(older);
+            signal[older.len()..LATENCY].copy_from_slice(newer);
+            self.buf.copy_from_slice(&tail);
+            self.pos = 0;
+        } else {
+            // Swap the block with the ring's oldest `n`, which may wrap around its end.
+            let first = n.min(LATENCY - self.pos);
+            signal[..first].swap_with_slice(&mut self.buf[self.pos..self.pos + first]);
+            signal[first..].swap_with_slice(&mut self.buf[..n - first]);
+            self.pos = (self.pos + n) % LATENCY;
         }
     }
 }
@@ -724,6 +738,34 @@ mod tests {
     fn block_path_is_the_per_sample_definition_mid_rise() {
         check_against_reference(QuantizerMode::MidRise, false);
         check_against_reference(QuantizerMode::MidRise, true);
+    }
+
+    /// The block delay against one sample at a time, over blocks of every size around the
+    /// delay's length, in a sequence that leaves the ring at every position.
+    #[test]
+    fn the_delay_is_the_same_in_any_blocks() {
+        let x: Vec<f32> = (0..5000).map(|i| i as f32 + 1.0).collect();
+        let mut expected = x.clone();
+        let mut one = Delay::default();
+        for s in expected.iter_mut() {
+            one.process(std::slice::from_mut(s));
+        }
+        assert_eq!(expected[LATENCY..], x[..x.len() - LATENCY]);
+        assert!(expected[..LATENCY].iter().all(|&v| v == 0.0));
+        for sizes in [&[1usize, 33, 34, 35, 2, 100][..], &[7, 13, 34, 68, 5], &[128], &[500, 3, 31]] {
+            let mut got = x.clone();
+            let mut d = Delay::default();
+            let mut pos = 0;
+            for &n in sizes.iter().cycle() {
+                if pos >= got.len() {
+                    break;
+                }
+                let end = (pos + n).min(got.len());
+                d.process(&mut got[pos..end]);
+                pos = end;
+            }
+            assert_eq!(got, expected, "blocks {sizes:?}");
+        }
     }
 
     #[test]
