@@ -1469,8 +1469,25 @@ mod fast_path_tests {
     }
 
     fn render(script: &[(usize, Settings)], x: &[Vec<f32>], block: usize, general: bool) -> Vec<Vec<f32>> {
+        render_with(script, x, block, general, None)
+    }
+
+    /// [`render`], with the AVX2 builds forced on or off (`None`: as detected).
+    fn render_with(
+        script: &[(usize, Settings)],
+        x: &[Vec<f32>],
+        block: usize,
+        general: bool,
+        avx2: Option<bool>,
+    ) -> Vec<Vec<f32>> {
         let mut data = x.to_vec();
         let mut e = Engine::new(2, 48000.0, script[0].1, 5);
+        #[cfg(target_arch = "x86_64")]
+        if let Some(avx2) = avx2 {
+            e.avx2 = avx2;
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = avx2;
         let n = data[0].len();
         let mut pos = 0;
         while pos < n {
@@ -1544,13 +1561,22 @@ mod fast_path_tests {
         }
     }
 
+    /// Whether this CPU can run the AVX2 builds (else the comparisons are skipped, saying so).
+    #[cfg(target_arch = "x86_64")]
+    fn avx2_available() -> bool {
+        let has = std::is_x86_feature_detected!("avx2");
+        if !has {
+            eprintln!("skipping: no AVX2 on this CPU");
+        }
+        has
+    }
+
     /// The AVX2 build of the fast loop gives the same bits as the baseline (SSE2) build for
     /// every variant, on input with zeros, specials, huge values and every fractional part.
     #[test]
     #[cfg(target_arch = "x86_64")]
     fn avx2_path_is_bit_identical() {
-        if !std::is_x86_feature_detected!("avx2") {
-            eprintln!("skipping: no AVX2 on this CPU");
+        if !avx2_available() {
             return;
         }
         let mut seed = 7u32;
@@ -1591,8 +1617,7 @@ mod fast_path_tests {
     #[test]
     #[cfg(target_arch = "x86_64")]
     fn general_path_avx2_is_bit_identical() {
-        if !std::is_x86_feature_detected!("avx2") {
-            eprintln!("skipping: no AVX2 on this CPU");
+        if !avx2_available() {
             return;
         }
         let x = vec![sine(997.0, 48000.0, 0.9, 24000), sine(3517.0, 48000.0, 0.7, 24000)];
@@ -1616,23 +1641,7 @@ mod fast_path_tests {
             (18000, Settings { bits: 12.0, dither: DitherMode::Rpdf, shaping: Shaping::FWeighted9, mix: 0.5, ..base }),
             (21000, Settings { bypass: true, ..base }),
         ];
-        let render = |avx2: bool| {
-            let mut data = x.clone();
-            let mut e = Engine::new(2, 48000.0, script[0].1, 5);
-            e.avx2 = avx2;
-            let mut pos = 0;
-            while pos < data[0].len() {
-                if let Some((_, s)) = script.iter().find(|(at, _)| *at == pos) {
-                    e.set_settings(*s);
-                }
-                let end = (pos + 500).min(data[0].len());
-                let mut tap = NullTap;
-                let mut slices: Vec<&mut [f32]> = data.iter_mut().map(|c| &mut c[pos..end]).collect();
-                e.process_tapped(&mut slices, Some(&mut tap));
-                pos = end;
-            }
-            data
-        };
+        let render = |avx2: bool| render_with(&script, &x, 500, true, Some(avx2));
         let (a, b) = (render(false), render(true));
         for (ca, cb) in a.iter().zip(&b) {
             let first = ca.iter().zip(cb).position(|(p, q)| p.to_bits() != q.to_bits());
