@@ -362,6 +362,10 @@ fn fast_lanes<const C: usize, const T: usize>(
 /// feedback, `[a_L, a_R, b_L, b_R]` for the feed-forward values, so one subtraction forms `t`
 /// and `w'` of both channels. Every lane runs the same IEEE single operations in the same
 /// order as [`fast_lanes`] (`definition_tests` compare both with the definition).
+///
+/// FIXME: With the 3-tap filter this loop measures slower than with the 5- and 9-tap ones
+///        (3.35 against 2.39 and 2.56 ns per sample per channel, docs/BENCHMARKS.md); not
+///        understood yet.
 #[cfg(target_arch = "x86_64")]
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
