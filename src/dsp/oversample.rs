@@ -121,6 +121,7 @@ impl Down2 {
 }
 
 /// The quantizer's grid for one host sample.
+#[cfg(test)]
 #[derive(Debug, Clone, Copy)]
 pub struct Steps {
     /// 1/Δ.
@@ -134,12 +135,14 @@ pub struct Steps {
 }
 
 /// First-order ADAA of the staircase, in f64 (the antiderivative's differences cancel).
+#[cfg(test)]
 #[derive(Debug, Clone, Default)]
 pub struct AdaaQuantizer {
     /// The previous input, full-scale units.
     previous: f64,
 }
 
+#[cfg(test)]
 impl AdaaQuantizer {
     /// Forget the previous input.
     pub fn reset(&mut self) {

@@ -242,41 +242,44 @@ fn shaped<const C: usize, const T: usize>(
         let old = lanes.iter().flat_map(|l| l.state.errors).fold(0.0f32, |m, v| m.max(v.abs()));
         let bound = sum_h * old.max(1.75) + 1.0;
         if seen.min >= lo + 1.0 + bound && seen.max <= hi - 1.0 - bound && seen.dither <= 1.0 {
-            for (lane, e) in lanes.iter_mut().zip(e_fast) {
-                lane.state.errors = std::array::from_fn(|k| if k < T { e[k] } else { 0.0 });
-            }
+            store(lanes, e_fast);
             return;
         }
     }
-    {
-        for i in 0..n {
-            let (inv, step, lo, hi) = (grid.inv_step[i], grid.step[i], grid.k_min[i], grid.k_max[i]);
-            for c in 0..C {
-                let state = &mut *lanes[c].state;
-                if state.step != step {
-                    // Keep the fed-back errors' size in full-scale units.
-                    let r = state.step * inv;
-                    e[c].iter_mut().for_each(|v| *v *= r);
-                    state.step = step;
-                }
-                let x = lanes[c].input[i];
-                let u = x * inv;
-                let a = (u + lanes[c].dither[i]) + c0;
-                let b = u - centre;
-                let p = older_feedback(&h, &e[c]);
-                let m = h[0] * e[c][0];
-                let t = min_f(max_f((a - p) - m, lo - 1.0), hi + 1.0);
-                let k = min_f(max_f(round_half_even(t), lo), hi);
-                let (y, err) = if mute_zero && mid_rise && x == 0.0 && (u - p) - m == 0.0 {
-                    (0.0, 0.0)
-                } else {
-                    ((k + centre) * step, (k - ((b - p) - m)).clamp(-ERROR_CLAMP, ERROR_CLAMP))
-                };
-                push(&mut e[c], err);
-                lanes[c].out[i] = y;
+    for i in 0..n {
+        let (inv, step, lo, hi) = (grid.inv_step[i], grid.step[i], grid.k_min[i], grid.k_max[i]);
+        for c in 0..C {
+            let state = &mut *lanes[c].state;
+            if state.step != step {
+                // Keep the fed-back errors' size in full-scale units.
+                let r = state.step * inv;
+                e[c].iter_mut().for_each(|v| *v *= r);
+                state.step = step;
             }
+            let x = lanes[c].input[i];
+            let u = x * inv;
+            let a = (u + lanes[c].dither[i]) + c0;
+            let b = u - centre;
+            let p = older_feedback(&h, &e[c]);
+            let m = h[0] * e[c][0];
+            let t = min_f(max_f((a - p) - m, lo - 1.0), hi + 1.0);
+            let k = min_f(max_f(round_half_even(t), lo), hi);
+            let (y, err) = if mute_zero && mid_rise && x == 0.0 && (u - p) - m == 0.0 {
+                (0.0, 0.0)
+            } else {
+                ((k + centre) * step, (k - ((b - p) - m)).clamp(-ERROR_CLAMP, ERROR_CLAMP))
+            };
+            push(&mut e[c], err);
+            lanes[c].out[i] = y;
         }
     }
+    store(lanes, e);
+}
+
+/// Write the loop's histories back to the lanes' states (taps beyond the filter's own
+/// cleared).
+#[inline(always)]
+fn store<const C: usize, const T: usize>(lanes: &mut [Lane<'_>; C], e: [[f32; T]; C]) {
     for (lane, e) in lanes.iter_mut().zip(e) {
         lane.state.errors = std::array::from_fn(|k| if k < T { e[k] } else { 0.0 });
     }
