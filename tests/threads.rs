@@ -12,7 +12,7 @@ use stairstep::dsp::engine::{DEFAULT_SEED, Engine};
 use stairstep::params::ParamValue;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 mod common;
 use common::{bundle, framed, open, param_id, process_stereo};
@@ -159,13 +159,18 @@ fn sessions_saved_and_loaded_during_playback() {
                 let v = params.get_value(&handle, param_id(id)).expect("value");
                 params.value_to_text(&handle, param_id(id), v, &mut text).expect("text");
             }
-            std::thread::sleep(Duration::from_millis(20));
+            std::thread::sleep(Duration::from_millis(5));
             instance.call_on_main_thread_callback();
-            assert!(blocks.load(Ordering::Relaxed) > before, "audio stalled in round {round}");
+            // The audio thread goes on after every load. NOTE: a stall, not a speed check: the
+            // deadline only catches a deadlock, so a loaded CI machine does not fail it.
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while blocks.load(Ordering::Relaxed) <= before {
+                assert!(Instant::now() < deadline, "audio stalled in round {round}");
+                std::thread::sleep(Duration::from_millis(1));
+            }
         }
         stop.store(true, Ordering::Relaxed);
         audio.join().expect("audio thread")
     });
     instance.deactivate(processor);
-    assert!(blocks.load(Ordering::Relaxed) > 500, "{} blocks", blocks.load(Ordering::Relaxed));
 }
