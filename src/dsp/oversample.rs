@@ -331,13 +331,11 @@ impl Oversampler {
         interpolate(&self.up2, &self.x2, c2, UP2_CENTRE, 2 * n, &mut self.acc, &mut self.quad[..4 * n]);
         // The staircase, into the decimator's phase buffers.
         let (ze, zo) = (&mut self.z_even[DOWN2_HISTORY..], &mut self.z_odd[DOWN2_HISTORY..]);
-        match mode {
-            QuantizerMode::MidTread => {
-                adaa_block::<false>(grid, mute_zero, &mut self.previous, &self.quad[..4 * n], ze, zo)
-            }
-            QuantizerMode::MidRise => {
-                adaa_block::<true>(grid, mute_zero, &mut self.previous, &self.quad[..4 * n], ze, zo)
-            }
+        let (previous, quad) = (&mut self.previous, &self.quad[..4 * n]);
+        match (mode, mute_zero) {
+            (QuantizerMode::MidTread, _) => adaa_block::<false, false>(grid, previous, quad, ze, zo),
+            (QuantizerMode::MidRise, false) => adaa_block::<true, false>(grid, previous, quad, ze, zo),
+            (QuantizerMode::MidRise, true) => adaa_block::<true, true>(grid, previous, quad, ze, zo),
         }
         // 4x to 2x: output p is Σ_j h_j·z[2p - j]; z[2p - j] is z_even[p - j/2] for even j and
         // z_odd[p - (j+1)/2] for odd j.
@@ -387,28 +385,46 @@ fn shift(buf: &mut [f32], history: usize, n: usize) {
     buf.copy_within(n..n + history, 0);
 }
 
-/// `acc[i] += c·x[i]` over the block: one tap of a filter for every output at once.
+/// One FIR stage over a block: `out[i] = Σ_t c_t·src_t[i]`, each sum started at `-0.0` and
+/// taken over the taps in order (the per-sample definition's order, so the same bits).
 ///
-/// NOTE: Eight at a time through local arrays: loaded whole, summed, stored whole, so the
-///       compiler needs no proof that `acc` and `x` do not overlap to use vector operations.
+/// NOTE: Register tiling. [`TILE`] outputs stay in registers (eight AVX2 or four AVX-512
+///       vectors) while every tap streams past them, so each multiply-add costs one load and
+///       the sums are stored once; summing tap by tap over the whole block instead loaded and
+///       stored every sum once per tap.
 #[inline(always)]
-fn tap(acc: &mut [f32], c: f32, x: &[f32]) {
+fn fir<const T: usize>(taps: &[(f32, &[f32]); T], out: &mut [f32]) {
     const W: usize = 8;
-    let n = acc.len();
-    let x = &x[..n];
-    let split = n - n % W;
-    for (a, x) in acc[..split].chunks_exact_mut(W).zip(x[..split].chunks_exact(W)) {
-        let xs: [f32; W] = x.try_into().unwrap();
-        let mut sums: [f32; W] = (&*a).try_into().unwrap();
-        for l in 0..W {
-            sums[l] += c * xs[l];
+    const V: usize = TILE / W;
+    let n = out.len();
+    let tiles = n / TILE;
+    for (k, o) in out[..tiles * TILE].chunks_exact_mut(TILE).enumerate() {
+        let i = k * TILE;
+        let mut acc = [[-0.0f32; W]; V];
+        for &(c, src) in taps {
+            let x: &[f32; TILE] = src[i..i + TILE].try_into().unwrap();
+            for (v, a) in acc.iter_mut().enumerate() {
+                for (l, a) in a.iter_mut().enumerate() {
+                    *a += c * x[v * W + l];
+                }
+            }
         }
-        a.copy_from_slice(&sums);
+        for (o, a) in o.chunks_exact_mut(W).zip(&acc) {
+            o.copy_from_slice(a);
+        }
     }
-    for (a, &x) in acc[split..].iter_mut().zip(&x[split..]) {
-        *a += c * x;
+    for (i, o) in out.iter_mut().enumerate().skip(tiles * TILE) {
+        let mut a = -0.0f32;
+        for &(c, src) in taps {
+            a += c * src[i];
+        }
+        *o = a;
     }
 }
+
+/// Outputs a [`fir`] keeps in registers at once: enough independent sums to cover the
+/// latency of an add at full throughput (64 measured 3 % faster than 32 with AVX-512).
+const TILE: usize = 64;
 
 /// Interpolation by 2 of `n` inputs (`x` holds `T - 1` past inputs first): output `2m` is
 /// `Σ_j even[j]·x[m - j]` in order of `j`, output `2m + 1` is `centre_tap·x[m - centre]`.
@@ -425,10 +441,8 @@ fn interpolate<const T: usize>(
 ) {
     let h = T - 1;
     let acc = &mut acc[..n];
-    acc.fill(-0.0);
-    for (j, &c) in even.iter().enumerate() {
-        tap(acc, c, &x[h - j..h - j + n]);
-    }
+    let taps: [(f32, &[f32]); T] = std::array::from_fn(|j| (even[j], &x[h - j..h - j + n]));
+    fir(&taps, acc);
     let delayed = &x[h - centre..h - centre + n];
     for ((o, &a), &d) in out[..2 * n].chunks_exact_mut(2).zip(acc.iter()).zip(delayed) {
         o[0] = a;
@@ -449,11 +463,12 @@ fn decimate<const T: usize>(
     acc: &mut [f32],
 ) {
     let n = acc.len();
-    acc.fill(-0.0);
-    for &(c, is_odd, back) in taps {
+    let sources: [(f32, &[f32]); T] = std::array::from_fn(|t| {
+        let (c, is_odd, back) = taps[t];
         let (phase, start) = if is_odd { (odd, odd_history - back) } else { (even, even_history - back) };
-        tap(acc, c, &phase[start..start + n]);
-    }
+        (c, &phase[start..start + n])
+    });
+    fir(&sources, acc);
 }
 
 /// `floor(v)` for |v| < 2^51, in plain arithmetic that vectorises without SSE4.1
@@ -473,11 +488,15 @@ fn clamp64(v: f64, lo: f64, hi: f64) -> f64 {
 }
 
 /// [`AdaaQuantizer::process`] over the 4x stream `quad`, host sample `i`'s grid for its four
-/// samples, written alternately to `even` and `odd`. The same arithmetic without branches.
+/// samples, written alternately to `even` and `odd`: the same arithmetic on the same values,
+/// without branches but one. `MUTE`: mid-rise's digital-zero mute.
+///
+/// NOTE: The still-input fallback (a level lookup) is only computed for host samples where
+///       some segment is still, such as silence or a held sample; elsewhere its result would
+///       be discarded.
 #[inline(always)]
-fn adaa_block<const MID_RISE: bool>(
+fn adaa_block<const MID_RISE: bool, const MUTE: bool>(
     grid: &GridBlock,
-    mute_zero: bool,
     previous: &mut f64,
     quad: &[f32],
     even: &mut [f32],
@@ -487,34 +506,34 @@ fn adaa_block<const MID_RISE: bool>(
     let quad = &quad[..4 * n];
     let (even, odd) = (&mut even[..2 * n], &mut odd[..2 * n]);
     let (offset, centre) = if MID_RISE { (0.0, 0.5) } else { (0.5, 0.0) };
-    let mute = MID_RISE && mute_zero;
     let mut prev = *previous;
     for i in 0..n {
         let (inv, step) = (grid.inv_step[i] as f64, grid.step[i] as f64);
         let (lo, hi) = (grid.k_min[i] as f64, grid.k_max[i] as f64);
         let top = hi + 1.0 - offset;
         let bottom = lo - offset;
-        let first = prev;
+        let level = |t: f64| clamp64(floor64(t + offset), lo, hi);
+        let antiderivative = |t: f64| {
+            let k = level(t);
+            if MID_RISE { (k + 0.5) * t - k * (k + 1.0) / 2.0 } else { k * t - k * k / 2.0 }
+        };
         let q: &[f32; 4] = quad[4 * i..4 * i + 4].try_into().unwrap();
+        let x0 = [prev, q[0] as f64, q[1] as f64, q[2] as f64];
+        let t0: [f64; 4] = std::array::from_fn(|s| x0[s] * inv);
+        let t1: [f64; 4] = std::array::from_fn(|s| q[s] as f64 * inv);
+        let dt: [f64; 4] = std::array::from_fn(|s| t1[s] - t0[s]);
         let mut y = [0.0f32; 4];
         for s in 0..4 {
-            let x0 = if s == 0 { first } else { q[s - 1] as f64 };
-            let x1 = q[s] as f64;
-            let (t0, t1) = (x0 * inv, x1 * inv);
-            let level = |t: f64| clamp64(floor64(t + offset), lo, hi);
-            let antiderivative = |t: f64| {
-                let k = level(t);
-                if MID_RISE { (k + 0.5) * t - k * (k + 1.0) / 2.0 } else { k * t - k * k / 2.0 }
-            };
-            let dt = t1 - t0;
-            let averaged = (antiderivative(t1) - antiderivative(t0)) / dt;
-            let still = level(0.5 * (t0 + t1)) + centre;
-            let k = if dt.abs() > 1e-9 { averaged } else { still };
+            let averaged = (antiderivative(t1[s]) - antiderivative(t0[s])) / dt[s];
+            let still = level(0.5 * (t0[s] + t1[s])) + centre;
+            let k = if dt[s].abs() > 1e-9 { averaged } else { still };
             let mut v = (clamp64(k, lo + centre, hi + centre) * step) as f32;
-            // Both beyond the same clipping point: the level itself (no cancellation).
-            v = if t0 >= top && t1 >= top { ((hi + centre) * step) as f32 } else { v };
-            v = if t0 < bottom && t1 < bottom { ((lo + centre) * step) as f32 } else { v };
-            y[s] = if mute && t0 == 0.0 && t1 == 0.0 { 0.0 } else { v };
+            // Both beyond the same clipping point: the level itself (no cancellation). The
+            // inputs are finite (sanitized), so "both" is the lesser or the greater one.
+            let (least, most) = if t0[s] < t1[s] { (t0[s], t1[s]) } else { (t1[s], t0[s]) };
+            v = if least >= top { ((hi + centre) * step) as f32 } else { v };
+            v = if most < bottom { ((lo + centre) * step) as f32 } else { v };
+            y[s] = if MUTE && t0[s] == 0.0 && t1[s] == 0.0 { 0.0 } else { v };
         }
         prev = q[3] as f64;
         even[2 * i] = y[0];
