@@ -489,11 +489,12 @@ fn clamp64(v: f64, lo: f64, hi: f64) -> f64 {
 
 /// [`AdaaQuantizer::process`] over the 4x stream `quad`, host sample `i`'s grid for its four
 /// samples, written alternately to `even` and `odd`: the same arithmetic on the same values,
-/// without branches but one. `MUTE`: mid-rise's digital-zero mute.
+/// without branches. `MUTE`: mid-rise's digital-zero mute.
 ///
-/// NOTE: The still-input fallback (a level lookup) is only computed for host samples where
-///       some segment is still, such as silence or a held sample; elsewhere its result would
-///       be discarded.
+/// NOTE: Straight-line code on purpose: the four segments of a host sample become one f64
+///       vector. Carrying each segment's end antiderivative into the next segment, computing
+///       the still-input fallback only where a segment is still, and eight lanes per pass
+///       were each tried, and each was slower, because each stopped that vectorisation.
 #[inline(always)]
 fn adaa_block<const MID_RISE: bool, const MUTE: bool>(
     grid: &GridBlock,
