@@ -197,6 +197,18 @@ struct Controls {
     filter: [[SvfCoefficients; CHUNK]; SECTIONS],
 }
 
+impl Controls {
+    /// The quantizer grids of the chunk's samples in `range`.
+    fn grid(&self, range: std::ops::Range<usize>) -> GridBlock<'_> {
+        GridBlock {
+            inv_step: &self.inv_step[range.clone()],
+            step: &self.step[range.clone()],
+            k_min: &self.k_min[range.clone()],
+            k_max: &self.k_max[range],
+        }
+    }
+}
+
 /// Per-channel scratch for one chunk (reused for every channel in turn).
 struct Scratch {
     /// Sanitized input.
@@ -626,12 +638,7 @@ impl Engine {
         while done < n {
             let m = CHUNK.min(n - done);
             let range = start + done..start + done + m;
-            let grid = GridBlock {
-                inv_step: &c.inv_step[..m],
-                step: &c.step[..m],
-                k_min: &c.k_min[..m],
-                k_max: &c.k_max[..m],
-            };
+            let grid = c.grid(0..m);
             let mut pairs = ours.chunks_mut(2).zip(self.channels.chunks_mut(2));
             for (blocks, states) in &mut pairs {
                 let (x0, d0) = (&mut sc.chain[..m], &mut sc.dither[..m]);
@@ -940,7 +947,7 @@ fn process_chunk(settings: &Settings, state: &mut Channel, c: &Controls, s: &mut
 
     // Quantize, with dither inside the noise-shaping loop.
     state.dither.fill(settings.dither, d);
-    let grid = GridBlock { inv_step: &c.inv_step[..n], step: &c.step[..n], k_min: &c.k_min[..n], k_max: &c.k_max[..n] };
+    let grid = c.grid(0..n);
     let mute_zero = settings.dither == DitherMode::Off;
     // Anti-alias acts on the plain quantizer: no dither, no shaping.
     let anti_aliased = settings.antialias && settings.dither == DitherMode::Off && settings.shaping == Shaping::Off;
@@ -949,12 +956,7 @@ fn process_chunk(settings: &Settings, state: &mut Channel, c: &Controls, s: &mut
     let from = if anti_aliased { n.saturating_sub(LATENCY) } else { 0 };
     match settings.shaping {
         Shaping::Off => {
-            let tail = GridBlock {
-                inv_step: &grid.inv_step[from..],
-                step: &grid.step[from..],
-                k_min: &grid.k_min[from..],
-                k_max: &grid.k_max[from..],
-            };
+            let tail = c.grid(from..n);
             quantize_block(settings.quantizer, &chain[from..], &d[from..], &tail, mute_zero, &mut wet[from..]);
         }
         shaping => {
