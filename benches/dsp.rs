@@ -24,6 +24,7 @@ fn modes() -> Vec<(&'static str, Settings)> {
         ("µ-law", Settings { curve: Curve::MuLaw, ..base }),
         ("rate 8 kHz + filters", Settings { rate: 8000.0, jitter: 0.2, prefilter: true, postfilter: true, ..base }),
         ("anti-alias", Settings { bits: 6.0, antialias: true, ..base }),
+        ("bypassed", Settings { bypass: true, dither: DitherMode::Tpdf, ..base }),
     ]
 }
 

@@ -481,6 +481,11 @@ impl Engine {
                 self.fast_chunk(channels, start, len - start);
                 break;
             }
+            // Likewise settled bypass: the dry signal, with the state kept in step.
+            if tap.is_none() && self.settled_bypass() {
+                self.bypass_rest(channels, start, len - start);
+                break;
+            }
             // NOTE: Decided before the controls advance: a ramp that ends inside this chunk
             //       still needs the crossfade for its first samples.
             let bypassed = !self.bypass.is_ramping() && self.bypass.target() == 1.0;
@@ -552,6 +557,37 @@ impl Engine {
             && !s.antialias
             && !s.prefilter
             && !s.postfilter
+    }
+
+    /// True when bypass is settled on and no control is moving.
+    fn settled_bypass(&self) -> bool {
+        !self.bypass.is_ramping()
+            && self.bypass.target() == 1.0
+            && !(self.bits.is_ramping()
+                || self.mix.is_ramping()
+                || self.gain.is_ramping()
+                || self.drive.is_ramping()
+                || self.rate.is_ramping()
+                || self.jitter.is_ramping())
+    }
+
+    /// The rest of the block for [`Engine::settled_bypass`]: what the general path does for
+    /// bypassed chunks (sanitize, and the dry delay with Anti-alias so the latency stays), and
+    /// the state it leaves: the dither streams and the hold clock advanced by `n` samples.
+    /// Settled controls keep their values, so they need no filling.
+    fn bypass_rest(&mut self, channels: &mut [&mut [f32]], start: usize, n: usize) {
+        let rate = self.settings.rate;
+        self.clock.skip(rate as f64 / self.sample_rate as f64, self.jitter.target(), n);
+        for (ch, channel) in channels.iter_mut().enumerate() {
+            let block = &mut channel[start..start + n];
+            sanitize_in_place(block);
+            if let Some(state) = self.channels.get_mut(ch) {
+                state.dither.rng().advance(n);
+                if self.settings.antialias {
+                    state.dry_delay.process(block);
+                }
+            }
+        }
     }
 
     /// The fused loop for [`Engine::fast_path_applies`]: the same arithmetic as the general
@@ -1697,6 +1733,13 @@ mod fast_path_tests {
             at + 4500,
             Settings { bits: 5.0, dither: DitherMode::Tpdf, antialias: true, ..Settings::default() },
         ));
+        // Bypass (its own settled path), then back: the dither streams, the jittered hold
+        // clock and the dry delay must be where the general path leaves them.
+        let held = Settings { bits: 5.0, dither: DitherMode::Tpdf, rate: 7000.0, jitter: 0.5, ..Settings::default() };
+        script.push((at + 5300, Settings { bypass: true, ..held }));
+        script.push((at + 6900, held));
+        script.push((at + 7600, Settings { bypass: true, antialias: true, ..held }));
+        script.push((at + 9100, Settings { antialias: true, ..held }));
         for block in [7, 128, 1000] {
             let general = render(&script, &x, block, true);
             assert!(render(&script, &x, block, false) == general, "block {block}");

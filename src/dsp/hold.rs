@@ -64,26 +64,48 @@ impl HoldClock {
     pub fn fill(&mut self, increment: &[f64], jitter: &[f32], take: &mut [bool]) {
         debug_assert!(increment.len() == take.len() && jitter.len() == take.len());
         for ((t, &inc), &jit) in take.iter_mut().zip(increment).zip(jitter) {
-            if inc >= 1.0 {
-                // No reduction: every sample is new, and the clock restarts cleanly.
-                self.phase = 1.0;
-                self.threshold = 1.0;
-                *t = true;
-                continue;
-            }
-            // NOTE: The tolerance absorbs f64 rounding in the running sum, so a rate that
-            //       divides the host rate holds for exactly the same length every time.
-            *t = self.phase >= self.threshold - PHASE_TOLERANCE;
-            if *t {
-                self.phase = (self.phase - self.threshold).max(0.0);
-                self.holds = self.holds.wrapping_add(1);
-                let word = self.rng.word_at(self.holds);
-                // u uniform on [-1, 1).
-                let u = (word >> 8) as f64 / 8_388_608.0 - 1.0;
-                self.threshold = (1.0 + jit as f64 * u).max(1e-3);
-            }
-            self.phase += inc;
+            *t = self.tick(inc, jit);
         }
+    }
+
+    /// Advance by `n` samples at a steady `increment` and `jitter`, exactly as
+    /// [`HoldClock::fill`] would, without writing the mask (for bypassed audio, which still
+    /// keeps the clock in step with the sample position).
+    pub fn skip(&mut self, increment: f64, jitter: f32, n: usize) {
+        if n == 0 {
+            return;
+        }
+        if increment >= 1.0 {
+            self.free_run();
+            return;
+        }
+        for _ in 0..n {
+            self.tick(increment, jitter);
+        }
+    }
+
+    /// One host sample: whether the hold takes it.
+    #[inline(always)]
+    fn tick(&mut self, inc: f64, jit: f32) -> bool {
+        if inc >= 1.0 {
+            // No reduction: every sample is new, and the clock restarts cleanly.
+            self.phase = 1.0;
+            self.threshold = 1.0;
+            return true;
+        }
+        // NOTE: The tolerance absorbs f64 rounding in the running sum, so a rate that
+        //       divides the host rate holds for exactly the same length every time.
+        let take = self.phase >= self.threshold - PHASE_TOLERANCE;
+        if take {
+            self.phase = (self.phase - self.threshold).max(0.0);
+            self.holds = self.holds.wrapping_add(1);
+            let word = self.rng.word_at(self.holds);
+            // u uniform on [-1, 1).
+            let u = (word >> 8) as f64 / 8_388_608.0 - 1.0;
+            self.threshold = (1.0 + jit as f64 * u).max(1e-3);
+        }
+        self.phase += inc;
+        take
     }
 }
 
@@ -178,6 +200,34 @@ mod tests {
         let mut b = vec![false; 5000];
         clock.fill(&vec![0.1; 5000], &vec![1.0; 5000], &mut b);
         assert_eq!(a, b);
+    }
+
+    /// Skipping `n` samples leaves the clock where filling them does: the takes after it
+    /// are the same, with and without jitter, reduced or not.
+    fn check_skip(increment: f64, jitter: f32, n: usize) {
+        let (mut filled, mut skipped) = (HoldClock::new(9), HoldClock::new(9));
+        let mut scratch = vec![false; n];
+        // Start both mid-period.
+        let mut warm = vec![false; 37];
+        filled.fill(&[0.13; 37], &[0.4; 37], &mut warm);
+        skipped.fill(&[0.13; 37], &[0.4; 37], &mut warm);
+        filled.fill(&vec![increment; n], &vec![jitter; n], &mut scratch);
+        skipped.skip(increment, jitter, n);
+        let after = |clock: &mut HoldClock| {
+            let mut take = vec![false; 4000];
+            clock.fill(&[0.17; 4000], &[0.6; 4000], &mut take);
+            (take, clock.holds())
+        };
+        assert!(after(&mut filled) == after(&mut skipped), "increment {increment}, jitter {jitter}, {n} samples");
+    }
+
+    #[test]
+    fn skip_matches_fill() {
+        for (increment, jitter) in [(0.1, 0.0), (0.1667, 0.8), (0.999, 1.0), (1.0, 0.5), (2.0, 0.0)] {
+            for n in [0, 1, 5, 513, 4096] {
+                check_skip(increment, jitter, n);
+            }
+        }
     }
 
     #[test]
