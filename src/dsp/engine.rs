@@ -23,7 +23,7 @@ use super::dither::{Dither, DitherMode, rectangular, triangular};
 use super::filter::{CUTOFF_RATIO, LowPass, SECTIONS, SvfCoefficients, butterworth};
 use super::hold::{Hold, HoldClock};
 use super::oversample::{Delay, LATENCY, Oversampler};
-use super::quantizer::{Grid, GridBlock, MAX_BITS, MIN_BITS, QuantizerMode, floor_exact, max_f, min_f, quantize_block};
+use super::quantizer::{Grid, GridBlock, MAX_BITS, MIN_BITS, QuantizerMode, floor_q, max_f, min_f, quantize_block};
 use super::rng::lowbias32;
 use super::shaping::{Lane, Shaping, ShapingState, quantize_shaped};
 use super::smoother::{LinearRamp, RAMP_MS};
@@ -580,6 +580,16 @@ impl Engine {
         self.clock.skip(rate as f64 / self.sample_rate as f64, self.jitter.target(), n);
         for (ch, channel) in channels.iter_mut().enumerate() {
             let block = &mut channel[start..start + n];
+            #[cfg(target_arch = "x86_64")]
+            match self.simd {
+                // SAFETY: `self.simd` is at most what the CPU reports (checked in `new`); the
+                //         same operations lane by lane, so the same bits in every build.
+                Simd::Avx512 => unsafe { sanitize_avx512(block) },
+                // SAFETY: as above.
+                Simd::Avx2 => unsafe { sanitize_avx2(block) },
+                Simd::Baseline => sanitize_in_place(block),
+            }
+            #[cfg(not(target_arch = "x86_64"))]
             sanitize_in_place(block);
             if let Some(state) = self.channels.get_mut(ch) {
                 state.dither.rng().advance(n);
@@ -639,10 +649,10 @@ impl Engine {
                 Simd::Avx512 => unsafe { fused_avx512(kind, block, &g, gain, origin) },
                 // SAFETY: as above.
                 Simd::Avx2 => unsafe { fused_avx2(kind, block, &g, gain, origin) },
-                Simd::Baseline => fused_dispatch(kind, block, &g, gain, origin),
+                Simd::Baseline => fused_dispatch::<false>(kind, block, &g, gain, origin),
             }
             #[cfg(not(target_arch = "x86_64"))]
-            fused_dispatch(kind, block, &g, gain, origin);
+            fused_dispatch::<false>(kind, block, &g, gain, origin);
             state.dither.rng().advance(n);
         }
     }
@@ -833,12 +843,32 @@ fn sanitize_in_place(block: &mut [f32]) {
     }
 }
 
+/// [`sanitize_in_place`] compiled for AVX2.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn sanitize_avx2(block: &mut [f32]) {
+    sanitize_in_place(block);
+}
+
+/// [`sanitize_in_place`] compiled for AVX-512.
+///
+/// # Safety
+/// The CPU must support AVX-512 F, VL, DQ and BW, and AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,avx512f,avx512vl,avx512dq,avx512bw")]
+unsafe fn sanitize_avx512(block: &mut [f32]) {
+    sanitize_in_place(block);
+}
+
 /// The fast path's loop for one channel: sanitize, dither (`DITHER`: 0 off, 1 RPDF, 2 TPDF,
 /// 3 high-pass TPDF), quantize (`MID_RISE`), gain; `ERROR` outputs `(y - x)·gain`. Each
 /// variant is its own monomorphised loop the compiler can vectorise. `word(i)` is the dither
 /// stream's word for sample `i` of the block (wrapping, so `i - 1` reaches back before it).
 #[inline(always)]
-fn fused<const DITHER: u8, const MID_RISE: bool, const ERROR: bool>(
+fn fused<const DITHER: u8, const MID_RISE: bool, const ERROR: bool, const ROUNDPS: bool>(
     block: &mut [f32],
     g: &Grid,
     gain: f32,
@@ -860,10 +890,10 @@ fn fused<const DITHER: u8, const MID_RISE: bool, const ERROR: bool>(
         };
         let v = min_f(max_f(x * inv + d, lo - 1.0), hi + 1.0);
         let q = if MID_RISE {
-            let k = min_f(max_f(floor_exact(v), lo), hi);
+            let k = min_f(max_f(floor_q::<ROUNDPS>(v), lo), hi);
             if DITHER == 0 && x == 0.0 { 0.0 } else { (k + 0.5) * step }
         } else {
-            min_f(max_f(floor_exact(v + 0.5), lo), hi) * step
+            min_f(max_f(floor_q::<ROUNDPS>(v + 0.5), lo), hi) * step
         };
         *y = if ERROR { (q - x) * gain } else { q * gain };
     }
@@ -881,25 +911,33 @@ struct FusedKind {
 /// Run the [`fused`] loop for `kind`; `origin` is the dither stream's counter (position plus
 /// key) at the block's first sample.
 #[inline(always)]
-fn fused_dispatch(kind: FusedKind, block: &mut [f32], g: &Grid, gain: f32, origin: u32) {
+fn fused_dispatch<const ROUNDPS: bool>(kind: FusedKind, block: &mut [f32], g: &Grid, gain: f32, origin: u32) {
     let word = |i: u32| lowbias32(origin.wrapping_add(i));
     match (kind.dither, kind.quantizer, kind.error) {
-        (DitherMode::Off, QuantizerMode::MidTread, false) => fused::<0, false, false>(block, g, gain, word),
-        (DitherMode::Off, QuantizerMode::MidTread, true) => fused::<0, false, true>(block, g, gain, word),
-        (DitherMode::Off, QuantizerMode::MidRise, false) => fused::<0, true, false>(block, g, gain, word),
-        (DitherMode::Off, QuantizerMode::MidRise, true) => fused::<0, true, true>(block, g, gain, word),
-        (DitherMode::Rpdf, QuantizerMode::MidTread, false) => fused::<1, false, false>(block, g, gain, word),
-        (DitherMode::Rpdf, QuantizerMode::MidTread, true) => fused::<1, false, true>(block, g, gain, word),
-        (DitherMode::Rpdf, QuantizerMode::MidRise, false) => fused::<1, true, false>(block, g, gain, word),
-        (DitherMode::Rpdf, QuantizerMode::MidRise, true) => fused::<1, true, true>(block, g, gain, word),
-        (DitherMode::Tpdf, QuantizerMode::MidTread, false) => fused::<2, false, false>(block, g, gain, word),
-        (DitherMode::Tpdf, QuantizerMode::MidTread, true) => fused::<2, false, true>(block, g, gain, word),
-        (DitherMode::Tpdf, QuantizerMode::MidRise, false) => fused::<2, true, false>(block, g, gain, word),
-        (DitherMode::Tpdf, QuantizerMode::MidRise, true) => fused::<2, true, true>(block, g, gain, word),
-        (DitherMode::HighPassTpdf, QuantizerMode::MidTread, false) => fused::<3, false, false>(block, g, gain, word),
-        (DitherMode::HighPassTpdf, QuantizerMode::MidTread, true) => fused::<3, false, true>(block, g, gain, word),
-        (DitherMode::HighPassTpdf, QuantizerMode::MidRise, false) => fused::<3, true, false>(block, g, gain, word),
-        (DitherMode::HighPassTpdf, QuantizerMode::MidRise, true) => fused::<3, true, true>(block, g, gain, word),
+        (DitherMode::Off, QuantizerMode::MidTread, false) => fused::<0, false, false, ROUNDPS>(block, g, gain, word),
+        (DitherMode::Off, QuantizerMode::MidTread, true) => fused::<0, false, true, ROUNDPS>(block, g, gain, word),
+        (DitherMode::Off, QuantizerMode::MidRise, false) => fused::<0, true, false, ROUNDPS>(block, g, gain, word),
+        (DitherMode::Off, QuantizerMode::MidRise, true) => fused::<0, true, true, ROUNDPS>(block, g, gain, word),
+        (DitherMode::Rpdf, QuantizerMode::MidTread, false) => fused::<1, false, false, ROUNDPS>(block, g, gain, word),
+        (DitherMode::Rpdf, QuantizerMode::MidTread, true) => fused::<1, false, true, ROUNDPS>(block, g, gain, word),
+        (DitherMode::Rpdf, QuantizerMode::MidRise, false) => fused::<1, true, false, ROUNDPS>(block, g, gain, word),
+        (DitherMode::Rpdf, QuantizerMode::MidRise, true) => fused::<1, true, true, ROUNDPS>(block, g, gain, word),
+        (DitherMode::Tpdf, QuantizerMode::MidTread, false) => fused::<2, false, false, ROUNDPS>(block, g, gain, word),
+        (DitherMode::Tpdf, QuantizerMode::MidTread, true) => fused::<2, false, true, ROUNDPS>(block, g, gain, word),
+        (DitherMode::Tpdf, QuantizerMode::MidRise, false) => fused::<2, true, false, ROUNDPS>(block, g, gain, word),
+        (DitherMode::Tpdf, QuantizerMode::MidRise, true) => fused::<2, true, true, ROUNDPS>(block, g, gain, word),
+        (DitherMode::HighPassTpdf, QuantizerMode::MidTread, false) => {
+            fused::<3, false, false, ROUNDPS>(block, g, gain, word)
+        }
+        (DitherMode::HighPassTpdf, QuantizerMode::MidTread, true) => {
+            fused::<3, false, true, ROUNDPS>(block, g, gain, word)
+        }
+        (DitherMode::HighPassTpdf, QuantizerMode::MidRise, false) => {
+            fused::<3, true, false, ROUNDPS>(block, g, gain, word)
+        }
+        (DitherMode::HighPassTpdf, QuantizerMode::MidRise, true) => {
+            fused::<3, true, true, ROUNDPS>(block, g, gain, word)
+        }
     }
 }
 
@@ -914,7 +952,7 @@ fn fused_dispatch(kind: FusedKind, block: &mut [f32], g: &Grid, gain: f32, origi
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn fused_avx2(kind: FusedKind, block: &mut [f32], g: &Grid, gain: f32, origin: u32) {
-    fused_dispatch(kind, block, g, gain, origin);
+    fused_dispatch::<true>(kind, block, g, gain, origin);
 }
 
 /// [`fused_dispatch`] compiled for AVX-512 (sixteen lanes). No FMA.
@@ -924,7 +962,7 @@ unsafe fn fused_avx2(kind: FusedKind, block: &mut [f32], g: &Grid, gain: f32, or
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,avx512f,avx512vl,avx512dq,avx512bw")]
 unsafe fn fused_avx512(kind: FusedKind, block: &mut [f32], g: &Grid, gain: f32, origin: u32) {
-    fused_dispatch(kind, block, g, gain, origin);
+    fused_dispatch::<true>(kind, block, g, gain, origin);
 }
 
 /// [`process_chunk`] compiled for AVX2: the anti-alias path's filters and f64 staircase run
@@ -1793,7 +1831,7 @@ mod fast_path_tests {
                         let g = Grid::new(bits, quantizer);
                         let kind = FusedKind { dither, quantizer, error };
                         let (mut a, mut b) = (input.clone(), input.clone());
-                        fused_dispatch(kind, &mut a, &g, 0.7, 0xfffff000);
+                        fused_dispatch::<false>(kind, &mut a, &g, 0.7, 0xfffff000);
                         // SAFETY: AVX2 support was checked above.
                         unsafe { fused_avx2(kind, &mut b, &g, 0.7, 0xfffff000) };
                         let same = a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits());

@@ -50,6 +50,20 @@ pub fn floor_exact(v: f32) -> f32 {
     if r > v { r - 1.0 } else { r }
 }
 
+/// `floor(v)` for the quantizers, |v| <= 2^23. With `ROUNDPS` it is `f32::floor`, one
+/// rounding instruction (SSE4.1 `roundps`, AVX-512 `vrndscaleps`) in code compiled for those
+/// features and a library call elsewhere, so only the vector builds pass `true`; without, it is
+/// [`floor_exact`] (five plain instructions per vector).
+///
+/// NOTE: Both give the same value for every such `v`, and the same bits for every `v` but
+///       -0.0 (`floor` keeps the sign, [`floor_exact`] gives +0.0). No -0.0 reaches them: the
+///       input is sanitized (-0.0 becomes +0.0) and never underflows once scaled, dither values
+///       are differences that give +0.0 when zero, and `v + 0.5` is +0.0 at -0.5.
+#[inline(always)]
+pub fn floor_q<const ROUNDPS: bool>(v: f32) -> f32 {
+    if ROUNDPS { v.floor() } else { floor_exact(v) }
+}
+
 /// `a` if it is greater than `b`, else `b`.
 ///
 /// NOTE: Written as a select so it compiles to one `maxps` on x86. `f32::max` must also
@@ -344,6 +358,7 @@ mod tests {
             let expected = v.round_ties_even();
             assert_eq!(round_half_even(v), expected, "{v}");
             assert_eq!(floor_exact(v), v.floor(), "{v}");
+            assert_eq!(floor_q::<true>(v).to_bits(), floor_q::<false>(v).to_bits(), "{v}");
         }
         let mut s = 12345u32;
         for _ in 0..100000 {
@@ -353,6 +368,7 @@ mod tests {
             let v = (s as f32 / u32::MAX as f32 - 0.5) * 2.0 * 8388608.0;
             assert_eq!(round_half_even(v), v.round_ties_even(), "{v}");
             assert_eq!(floor_exact(v), v.floor(), "{v}");
+            assert_eq!(floor_q::<true>(v).to_bits(), floor_q::<false>(v).to_bits(), "{v}");
         }
     }
 }
