@@ -888,7 +888,12 @@ fn fused<const DITHER: u8, const MID_RISE: bool, const ERROR: bool, const ROUNDP
             2 => triangular(word(i)),
             _ => rectangular(word(i)) - rectangular(word(i.wrapping_sub(1))),
         };
-        let v = min_f(max_f(x * inv + d, lo - 1.0), hi + 1.0);
+        // NOTE: The clamp keeps `v` inside `floor_exact`'s exact range. The CPU's floor needs
+        //       no such range (x·inv may even overflow to ±inf): whatever lies beyond the
+        //       grid's ends floors beyond them too, and the clamp after rounding gives the same
+        //       end level.
+        let v = x * inv + d;
+        let v = if ROUNDPS { v } else { min_f(max_f(v, lo - 1.0), hi + 1.0) };
         let q = if MID_RISE {
             let k = min_f(max_f(floor_q::<ROUNDPS>(v), lo), hi);
             if DITHER == 0 && x == 0.0 { 0.0 } else { (k + 0.5) * step }
