@@ -5,6 +5,8 @@
 //! turns criterion's results into docs/BENCHMARKS.md and the plot.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+#[cfg(target_arch = "x86_64")]
+use stairstep::dsp::engine::Simd;
 use stairstep::dsp::engine::{DEFAULT_SEED, Engine, Settings};
 use stairstep::dsp::{Curve, DitherMode, Shaping};
 use std::hint::black_box;
@@ -28,6 +30,10 @@ fn modes() -> Vec<(&'static str, Settings)> {
     ]
 }
 
+/// The modes also measured in the narrower vector builds.
+#[cfg(target_arch = "x86_64")]
+const NARROWER: [&str; 4] = ["plain 8-bit", "TPDF", "shaping 9-tap", "anti-alias"];
+
 fn input() -> Vec<f32> {
     (0..BLOCK).map(|i| 0.8 * (i as f32 * 0.0731).sin()).collect()
 }
@@ -44,8 +50,7 @@ fn bench(c: &mut Criterion) {
             black_box((&l, &r));
         })
     });
-    for (name, settings) in modes() {
-        let mut engine = Engine::new(2, SR, settings, DEFAULT_SEED);
+    let mut run = |name: String, engine: &mut Engine| {
         group.bench_function(BenchmarkId::from_parameter(name), |b| {
             b.iter(|| {
                 l.copy_from_slice(black_box(&x));
@@ -54,6 +59,22 @@ fn bench(c: &mut Criterion) {
                 black_box((&l, &r));
             })
         });
+    };
+    for (name, settings) in modes() {
+        run(name.to_string(), &mut Engine::new(2, SR, settings, DEFAULT_SEED));
+    }
+    // The narrower vector builds of the modes with targets, as a CPU without AVX-512 (or
+    // without AVX2) runs them. Skipped where the CPU lacks them.
+    #[cfg(target_arch = "x86_64")]
+    for (simd, label) in [(Simd::Avx2, "AVX2 build"), (Simd::Baseline, "SSE2 build")] {
+        if simd >= Simd::detect() {
+            continue;
+        }
+        for (name, settings) in modes().into_iter().filter(|(n, _)| NARROWER.contains(n)) {
+            let mut engine = Engine::new(2, SR, settings, DEFAULT_SEED);
+            engine.limit_simd(simd);
+            run(format!("{name} ({label})"), &mut engine);
+        }
     }
     group.finish();
 }

@@ -309,21 +309,22 @@ pub struct Engine {
 ///       builds give the same bits (tested per build below).
 #[cfg(target_arch = "x86_64")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Simd {
+pub enum Simd {
     /// SSE2: four f32 or two f64 lanes.
     Baseline,
     /// AVX2: eight f32 or four f64 lanes, and one-instruction 32-bit multiplies.
     Avx2,
     /// AVX-512 (F, VL, DQ, BW): sixteen f32 or eight f64 lanes, and 32 vector registers.
-    /// Measured against AVX2 here: plain 0.41 to 0.22 ns, anti-alias 30 % faster, the 9-tap
-    /// shaping loop 16 % faster (its history and taps fit in registers).
+    /// Measured against AVX2 here (docs/BENCHMARKS.md): plain 0.20 to 0.15 ns, anti-alias
+    /// 15.9 to 11.2 ns, the 9-tap shaping loop 3.17 to 2.64 ns (its history and taps fit in
+    /// registers).
     Avx512,
 }
 
 #[cfg(target_arch = "x86_64")]
 impl Simd {
     /// The widest this CPU supports.
-    fn detect() -> Self {
+    pub fn detect() -> Self {
         use std::is_x86_feature_detected as has;
         if has!("avx512f") && has!("avx512vl") && has!("avx512dq") && has!("avx512bw") && has!("avx2") {
             Simd::Avx512
@@ -336,6 +337,13 @@ impl Simd {
 }
 
 impl Engine {
+    /// Run at most the `widest` vector build, never wider than the CPU supports. Every build
+    /// gives the same bits; this is for benchmarks and for comparing the builds.
+    #[cfg(target_arch = "x86_64")]
+    pub fn limit_simd(&mut self, widest: Simd) {
+        self.simd = widest.min(Simd::detect());
+    }
+
     /// An engine for `channels` channels at `sample_rate` Hz, starting settled at `settings`.
     /// This is the only place that allocates.
     pub fn new(channels: usize, sample_rate: f32, settings: Settings, seed: u32) -> Self {
