@@ -366,9 +366,6 @@ fn fast_lanes<const C: usize, const T: usize>(
 /// and `w'` of both channels. Every lane runs the same IEEE single operations in the same
 /// order as [`fast_lanes`] (`definition_tests` compare both with the definition).
 ///
-/// FIXME: With the 3-tap filter this loop measures slower than with the 5- and 9-tap ones
-///        (3.35 against 2.39 and 2.56 ns per sample per channel, docs/BENCHMARKS.md); not
-///        understood yet.
 #[cfg(target_arch = "x86_64")]
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
@@ -414,10 +411,19 @@ fn fast_pair_sse<const T: usize>(
             let tw = _mm_sub_ps(_mm_sub_ps(ab, p), m);
             let k = _mm_sub_ps(_mm_add_ps(tw, magic), magic);
             let err = _mm_sub_ps(_mm_movelh_ps(k, k), _mm_movehl_ps(tw, tw));
-            for j in (1..T).rev() {
-                ev[j] = ev[j - 1];
+            // NOTE: For three taps, a new array rather than a shift in place: LLVM turned the
+            //       in-place shift into a 32-byte copy on the stack that read back the 16-byte
+            //       store of the newest error (a failed store-to-load forwarding; 3.42 ns per
+            //       sample against 2.57 this way). For nine taps the new array measured 23 %
+            //       slower in the AVX2 build (more spills), so longer filters keep the shift.
+            if T <= 3 {
+                ev = std::array::from_fn(|j| if j == 0 { err } else { ev[j - 1] });
+            } else {
+                for j in (1..T).rev() {
+                    ev[j] = ev[j - 1];
+                }
+                ev[0] = err;
             }
-            ev[0] = err;
             let y = _mm_mul_ps(_mm_add_ps(k, centre_v), step_v);
             outs[0][i] = _mm_cvtss_f32(y);
             outs[1][i] = _mm_cvtss_f32(_mm_shuffle_ps::<0b01>(y, y));
