@@ -316,7 +316,7 @@ pub enum Simd {
     Avx2,
     /// AVX-512 (F, VL, DQ, BW): sixteen f32 or eight f64 lanes, and 32 vector registers.
     /// Measured against AVX2 here (docs/BENCHMARKS.md): plain 0.20 to 0.15 ns, anti-alias
-    /// 15.9 to 11.2 ns, the 9-tap shaping loop 3.17 to 2.64 ns (its history and taps fit in
+    /// 15.6 to 11.2 ns, the 9-tap shaping loop 2.88 to 2.73 ns (its history and taps fit in
     /// registers).
     Avx512,
 }
