@@ -50,13 +50,13 @@ pub fn floor_exact(v: f32) -> f32 {
     if r > v { r - 1.0 } else { r }
 }
 
-/// `floor(v)` for the quantizers, |v| <= 2^23. With `ROUNDPS` it is `f32::floor`, one
-/// rounding instruction (SSE4.1 `roundps`, AVX-512 `vrndscaleps`) in code compiled for those
-/// features and a library call elsewhere, so only the vector builds pass `true`; without, it is
-/// [`floor_exact`] (five plain instructions per vector).
+/// `floor(v)` for the quantizers. With `ROUNDPS` it is `f32::floor`, exact for any `v` and
+/// one rounding instruction (SSE4.1 `roundps`, AVX-512 `vrndscaleps`) in code compiled for
+/// those features but a library call elsewhere, so only the vector builds pass `true`;
+/// without, it is [`floor_exact`] (five plain instructions per vector, |v| <= 2^23 only).
 ///
-/// NOTE: Both give the same value for every such `v`, and the same bits for every `v` but
-///       -0.0 (`floor` keeps the sign, [`floor_exact`] gives +0.0). No -0.0 reaches them: the
+/// NOTE: Both give the same value for every |v| <= 2^23, and the same bits for every such `v`
+///       but -0.0 (`floor` keeps the sign, [`floor_exact`] gives +0.0). No -0.0 reaches them: the
 ///       input is sanitized (-0.0 becomes +0.0) and never underflows once scaled, dither values
 ///       are differences that give +0.0 when zero, and `v + 0.5` is +0.0 at -0.5.
 #[inline(always)]
