@@ -549,14 +549,7 @@ impl Engine {
     /// without noise shaping) and gain.
     fn fast_path_applies(&self) -> bool {
         let s = &self.settings;
-        let settled = !(self.bits.is_ramping()
-            || self.mix.is_ramping()
-            || self.gain.is_ramping()
-            || self.bypass.is_ramping()
-            || self.drive.is_ramping()
-            || self.rate.is_ramping()
-            || self.jitter.is_ramping());
-        settled
+        self.settled()
             && self.bypass.target() == 0.0
             && self.mix.target() == 1.0
             && self.drive.target() == 1.0
@@ -569,14 +562,18 @@ impl Engine {
 
     /// True when bypass is settled on and no control is moving.
     fn settled_bypass(&self) -> bool {
-        !self.bypass.is_ramping()
-            && self.bypass.target() == 1.0
-            && !(self.bits.is_ramping()
-                || self.mix.is_ramping()
-                || self.gain.is_ramping()
-                || self.drive.is_ramping()
-                || self.rate.is_ramping()
-                || self.jitter.is_ramping())
+        self.settled() && self.bypass.target() == 1.0
+    }
+
+    /// True when no control (bypass included) is ramping.
+    fn settled(&self) -> bool {
+        !(self.bits.is_ramping()
+            || self.mix.is_ramping()
+            || self.gain.is_ramping()
+            || self.bypass.is_ramping()
+            || self.drive.is_ramping()
+            || self.rate.is_ramping()
+            || self.jitter.is_ramping())
     }
 
     /// The rest of the block for [`Engine::settled_bypass`]: what the general path does for
