@@ -23,6 +23,8 @@ use super::dither::{Dither, DitherMode, rectangular, triangular};
 use super::filter::{CUTOFF_RATIO, LowPass, SECTIONS, SvfCoefficients, butterworth};
 use super::hold::{Hold, HoldClock};
 use super::oversample::{Delay, LATENCY, Oversampler};
+#[cfg(target_arch = "x86_64")]
+use super::pow2::{self, Pow2Grid};
 use super::quantizer::{Grid, GridBlock, MAX_BITS, MIN_BITS, QuantizerMode, floor_q, max_f, min_f, quantize_block};
 use super::rng::lowbias32;
 use super::shaping::{Lane, Shaping, ShapingState, quantize_shaped};
@@ -887,12 +889,7 @@ fn fused<const DITHER: u8, const MID_RISE: bool, const ERROR: bool, const ROUNDP
         //       x·inv > 1e6·2^(bits-1)), where the clamp on `v` takes over. Skipping it saves
         //       two operations per sample.
         let x = if ERROR { sanitize(*y) } else { zero_specials(*y) };
-        let d = match DITHER {
-            0 => 0.0,
-            1 => rectangular(word(i)),
-            2 => triangular(word(i)),
-            _ => rectangular(word(i)) - rectangular(word(i.wrapping_sub(1))),
-        };
+        let d = dither_at::<DITHER>(&word, i);
         // NOTE: The clamp keeps `v` inside `floor_exact`'s exact range. The CPU's floor needs
         //       no such range (x·inv may even overflow to ±inf): whatever lies beyond the
         //       grid's ends floors beyond them too, and the clamp after rounding gives the same
@@ -906,6 +903,18 @@ fn fused<const DITHER: u8, const MID_RISE: bool, const ERROR: bool, const ROUNDP
             min_f(max_f(floor_q::<ROUNDPS>(v + 0.5), lo), hi) * step
         };
         *y = if ERROR { (q - x) * gain } else { q * gain };
+    }
+}
+
+/// The dither value of block sample `i` in LSB (`DITHER` as in [`fused`]), `word(i)` being the
+/// stream's word for it.
+#[inline(always)]
+pub(crate) fn dither_at<const DITHER: u8>(word: &impl Fn(u32) -> u32, i: u32) -> f32 {
+    match DITHER {
+        0 => 0.0,
+        1 => rectangular(word(i)),
+        2 => triangular(word(i)),
+        _ => rectangular(word(i)) - rectangular(word(i.wrapping_sub(1))),
     }
 }
 
@@ -965,14 +974,20 @@ unsafe fn fused_avx2(kind: FusedKind, block: &mut [f32], g: &Grid, gain: f32, or
     fused_dispatch::<true>(kind, block, g, gain, origin);
 }
 
-/// [`fused_dispatch`] compiled for AVX-512 (sixteen lanes). No FMA.
+/// [`fused_dispatch`] compiled for AVX-512 (sixteen lanes), or on whole-bit grids without
+/// the error output the hand-written loops of [`pow2`](super::pow2) (fewer operations, the
+/// same bits). No FMA.
 ///
 /// # Safety
 /// The CPU must support AVX-512 F, VL, DQ and BW, and AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,avx512f,avx512vl,avx512dq,avx512bw")]
 unsafe fn fused_avx512(kind: FusedKind, block: &mut [f32], g: &Grid, gain: f32, origin: u32) {
-    fused_dispatch::<true>(kind, block, g, gain, origin);
+    match Pow2Grid::new(g) {
+        // SAFETY: this function's features are the callee's requirement.
+        Some(p) if !kind.error => unsafe { pow2::fused(kind.dither, kind.quantizer, block, &p, gain, origin) },
+        _ => fused_dispatch::<true>(kind, block, g, gain, origin),
+    }
 }
 
 /// [`process_chunk`] compiled for AVX2: the anti-alias path's filters and f64 staircase run
@@ -1754,6 +1769,14 @@ mod fast_path_tests {
                 }
             }
         }
+        // Whole depths at 0 dB: the AVX-512 build's power-of-two loops, unity gain included.
+        for dither in [DitherMode::Off, DitherMode::Rpdf, DitherMode::Tpdf, DitherMode::HighPassTpdf] {
+            for quantizer in [QuantizerMode::MidTread, QuantizerMode::MidRise] {
+                let bits = [8.0, 1.0, 23.0, 4.0][dither as usize];
+                script.push((at, Settings { bits, dither, quantizer, ..Settings::default() }));
+                at += 600;
+            }
+        }
         // Noise shaping (its own fused loop, channels in pairs), steady and at depths where
         // its clamps act.
         for (i, shaping) in [Shaping::FWeighted3, Shaping::Lipshitz5, Shaping::FWeighted9].into_iter().enumerate() {
@@ -1811,8 +1834,10 @@ mod fast_path_tests {
         has
     }
 
-    /// The AVX2 and AVX-512 builds of the fast loop give the same bits as the baseline (SSE2)
-    /// build for every variant, on input with zeros, specials, huge values and every
+    /// The AVX2 and AVX-512 builds of the fast loop (the AVX-512 one with its hand-written
+    /// power-of-two loops at whole depths up to 23 bits) give the same bits as the baseline
+    /// (SSE2) build for every variant, at unity and other gains, on input with zeros of both
+    /// signs, specials, huge values, the edges of full scale, a decision point and every
     /// fractional part.
     #[test]
     #[cfg(target_arch = "x86_64")]
@@ -1830,6 +1855,17 @@ mod fast_path_tests {
                     2 => 0.0,
                     3 => -1e30,
                     4 => 1e-40,
+                    5 => f32::NEG_INFINITY,
+                    6 => -0.0,
+                    7 => 1.0,
+                    8 => -1.0,
+                    9 => f32::MAX,
+                    10 => -1e-30,
+                    11 => 0.999_999_94,
+                    12 => -0.999_999_94,
+                    // Exactly on an 8-bit mid-tread decision point, and just below it.
+                    13 => 0.5 / 128.0,
+                    14 => 0.5 / 128.0 - 2f32.powi(-32),
                     _ => (seed as f32 / u32::MAX as f32) * 2.4 - 1.2,
                 }
             })
@@ -1837,19 +1873,21 @@ mod fast_path_tests {
         for dither in [DitherMode::Off, DitherMode::Rpdf, DitherMode::Tpdf, DitherMode::HighPassTpdf] {
             for quantizer in [QuantizerMode::MidTread, QuantizerMode::MidRise] {
                 for error in [false, true] {
-                    for bits in [1.0, 3.3, 8.0, 16.0, 24.0] {
+                    for (bits, gain) in
+                        [(1.0, 0.7), (3.3, 0.7), (8.0, 0.7), (8.0, 1.0), (16.0, 1.0), (23.0, 0.7), (24.0, 0.7)]
+                    {
                         let g = Grid::new(bits, quantizer);
                         let kind = FusedKind { dither, quantizer, error };
                         let (mut a, mut b) = (input.clone(), input.clone());
-                        fused_dispatch::<false>(kind, &mut a, &g, 0.7, 0xfffff000);
+                        fused_dispatch::<false>(kind, &mut a, &g, gain, 0xfffff000);
                         // SAFETY: AVX2 support was checked above.
-                        unsafe { fused_avx2(kind, &mut b, &g, 0.7, 0xfffff000) };
+                        unsafe { fused_avx2(kind, &mut b, &g, gain, 0xfffff000) };
                         let same = a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits());
                         assert!(same, "AVX2: {dither:?} {quantizer:?} error={error} bits={bits}");
                         if Simd::detect() == Simd::Avx512 {
                             let mut c = input.clone();
                             // SAFETY: AVX-512 support was just checked.
-                            unsafe { fused_avx512(kind, &mut c, &g, 0.7, 0xfffff000) };
+                            unsafe { fused_avx512(kind, &mut c, &g, gain, 0xfffff000) };
                             let same = a.iter().zip(&c).all(|(x, y)| x.to_bits() == y.to_bits());
                             assert!(same, "AVX-512: {dither:?} {quantizer:?} error={error} bits={bits}");
                         }

@@ -12,6 +12,8 @@ pub mod filter;
 pub mod hold;
 pub mod oversample;
 mod oversample_coefficients;
+#[cfg(target_arch = "x86_64")]
+mod pow2;
 pub mod quantizer;
 pub mod rng;
 pub mod shaping;
