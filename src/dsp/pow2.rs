@@ -119,6 +119,31 @@ unsafe fn lanes<const DITHER: u8, const MID_RISE: bool, const UNITY: bool>(
     }
 }
 
+/// The dither of samples `first..` of the block in full-scale units (d·Δ for the dither value d
+/// in LSB of [`dither_at`], bit for bit), `word(i)` being the stream's word for sample `i`.
+#[inline(always)]
+fn fill_dither<const DITHER: u8>(out: &mut [MaybeUninit<f32>], word: &impl Fn(u32) -> u32, first: u32, step: f32) {
+    if DITHER == 2 {
+        // NOTE: TPDF in fewer operations, the same bits: with the word's halves a and b,
+        //       `triangular` is ((a + b + 1)·2^-16 - 1), exact in f32 (a + b + 1 < 2^17), and
+        //       times Δ it is (a + b)·(2^-16·Δ) + (2^-16·Δ - Δ): one conversion instead of
+        //       two, the +1 and the ·Δ folded into the constants (both exact), and the sum of
+        //       the exact product and the exact constant is the exact result, so it rounds to
+        //       itself. About 8 % of the TPDF loop.
+        let scale = step * (1.0 / 65536.0);
+        let offset = scale - step;
+        for (j, o) in out.iter_mut().enumerate() {
+            let w = word(first.wrapping_add(j as u32));
+            let halves = ((w & 0xffff) + (w >> 16)) as i32 as f32;
+            o.write(halves * scale + offset);
+        }
+    } else {
+        for (j, o) in out.iter_mut().enumerate() {
+            o.write(dither_at::<DITHER>(word, first.wrapping_add(j as u32)) * step);
+        }
+    }
+}
+
 /// The loop over one block: dither values a chunk at a time, then the vectors, the last
 /// partial one under a mask.
 ///
@@ -148,25 +173,8 @@ unsafe fn run<const DITHER: u8, const MID_RISE: bool, const UNITY: bool>(
         let mut dstep = [MaybeUninit::<f32>::uninit(); DITHER_CHUNK];
         for (k, chunk) in block.chunks_mut(DITHER_CHUNK).enumerate() {
             let n = chunk.len();
-            let first = (k * DITHER_CHUNK) as u32;
-            if DITHER == 2 {
-                // NOTE: TPDF in fewer operations, the same bits: with the word's halves a and
-                //       b, `triangular` is ((a + b + 1)·2^-16 - 1), exact in f32 (a + b + 1 <
-                //       2^17), and times Δ it is (a + b)·(2^-16·Δ) + (2^-16·Δ - Δ): one
-                //       conversion instead of two, the +1 and the ·Δ folded into the constants
-                //       (both exact), and the sum of the exact product and the exact constant
-                //       is the exact result, so it rounds to itself.
-                let scale = p.step * (1.0 / 65536.0);
-                let offset = scale - p.step;
-                for (j, o) in dstep[..n].iter_mut().enumerate() {
-                    let w = word(first.wrapping_add(j as u32));
-                    let halves = ((w & 0xffff) + (w >> 16)) as i32 as f32;
-                    o.write(halves * scale + offset);
-                }
-            } else if DITHER != 0 {
-                for (j, o) in dstep[..n].iter_mut().enumerate() {
-                    o.write(dither_at::<DITHER>(&word, first.wrapping_add(j as u32)) * p.step);
-                }
+            if DITHER != 0 {
+                fill_dither::<DITHER>(&mut dstep[..n], &word, (k * DITHER_CHUNK) as u32, p.step);
             }
             let full = n - n % 16;
             let out = chunk.as_mut_ptr();
@@ -243,5 +251,40 @@ mod tests {
             }
         }
         assert_eq!(EDGE, f32::from_bits(1.0f32.to_bits() - 1));
+    }
+
+    /// The dither values, bit for bit those of the portable loop (`dither_at`, then ·Δ), for
+    /// every dither at the coarsest and finest steps, over the words at the edges of both
+    /// 16-bit halves and a stretch of the stream. (The quantized output alone would hide an
+    /// error much smaller than an LSB.)
+    fn check_fill<const DITHER: u8>() {
+        let edges = [0u32, 1, 0xffff, 0x1_0000, 0x8000_8000, 0xffff_0000, 0xfffe_ffff, 0xffff_ffff];
+        let stream: Vec<u32> = edges.iter().copied().chain((0..50_000u32).map(lowbias32)).collect();
+        let word = |i: u32| stream[i as usize % stream.len()];
+        for step in [2.0, 0.5, 2f32.powi(-7), 2f32.powi(-22)] {
+            let mut out = vec![MaybeUninit::uninit(); stream.len()];
+            fill_dither::<DITHER>(&mut out, &word, 0, step);
+            for (i, o) in out.iter().enumerate() {
+                // SAFETY: `fill_dither` wrote every element.
+                let got = unsafe { o.assume_init() };
+                let want = dither_at::<DITHER>(&word, i as u32) * step;
+                assert_eq!(got.to_bits(), want.to_bits(), "dither {DITHER}, step {step}, word {:#x}", word(i as u32));
+            }
+        }
+    }
+
+    #[test]
+    fn rpdf_fill_is_the_portable_dither() {
+        check_fill::<1>();
+    }
+
+    #[test]
+    fn tpdf_fill_is_the_portable_dither() {
+        check_fill::<2>();
+    }
+
+    #[test]
+    fn high_pass_tpdf_fill_is_the_portable_dither() {
+        check_fill::<3>();
     }
 }
