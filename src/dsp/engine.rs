@@ -1866,6 +1866,8 @@ mod fast_path_tests {
                     // Exactly on an 8-bit mid-tread decision point, and just below it.
                     13 => 0.5 / 128.0,
                     14 => 0.5 / 128.0 - 2f32.powi(-32),
+                    15 => -1e-40,
+                    16 => -f32::MIN_POSITIVE,
                     _ => (seed as f32 / u32::MAX as f32) * 2.4 - 1.2,
                 }
             })
@@ -1893,6 +1895,38 @@ mod fast_path_tests {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// Subnormal input is silence in every build, also where it meets a dither value of exactly
+    /// zero (a negative one would floor to the level below zero in mid-rise): a block of
+    /// subnormals of both signs at a stream position whose TPDF words give zero.
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn subnormals_meet_zero_dither_as_silence() {
+        if Simd::detect() < Simd::Avx512 {
+            eprintln!("note: no AVX-512 on this CPU, nothing to compare");
+            return;
+        }
+        // A counter whose word has halves summing to 65535: `triangular` gives exactly 0.
+        let zero = (0u32..).find(|&c| {
+            let w = lowbias32(c);
+            (w & 0xffff) + (w >> 16) == 0xffff
+        });
+        let origin = zero.expect("such a word exists");
+        assert_eq!(triangular(lowbias32(origin)), 0.0);
+        let input: Vec<f32> = (0..37).map(|i| if i % 2 == 0 { -1e-40 } else { 1e-41 }).collect();
+        for quantizer in [QuantizerMode::MidTread, QuantizerMode::MidRise] {
+            for bits in [1.0, 8.0, 23.0] {
+                let g = Grid::new(bits, quantizer);
+                let kind = FusedKind { dither: DitherMode::Tpdf, quantizer, error: false };
+                let (mut a, mut c) = (input.clone(), input.clone());
+                fused_dispatch::<false>(kind, &mut a, &g, 1.0, origin);
+                // SAFETY: AVX-512 support was checked above.
+                unsafe { fused_avx512(kind, &mut c, &g, 1.0, origin) };
+                assert_eq!(a[0].to_bits(), c[0].to_bits(), "{quantizer:?} {bits} bits: {} vs {}", a[0], c[0]);
+                assert!(a.iter().zip(&c).all(|(x, y)| x.to_bits() == y.to_bits()), "{quantizer:?} {bits} bits");
             }
         }
     }

@@ -4,7 +4,8 @@
 //!
 //! - **Specials in one instruction.** `vfixupimmps` turns NaN and ±inf into zero (the
 //!   portable loop spends an and, two compares and a blend); the mid-rise mute's
-//!   `vfpclassps` mask rides on the last operation.
+//!   `vfpclassps` mask rides on the last operation. (Dithered mid-rise, where a subnormal
+//!   input can matter, classifies and blends.)
 //! - **No scaling.** With Δ a power of two, `x·(1/Δ) + d` and `(x + d·Δ)·(1/Δ)` round the same
 //!   way (scaling by a power of two is exact and commutes with rounding while nothing is
 //!   subnormal, and nothing here is: see [`Pow2Grid::new`]), so the loop works in full-scale
@@ -39,9 +40,11 @@ const EDGE: f32 = 0.999_999_94;
 /// SNaN (1), -inf (4) and +inf (5) give +0 (response 8); zero (2), +1 (3), negative (6) and
 /// positive (7) values give the input (response 1).
 const FIXUP: i32 = 0x1188_1188;
-/// `vfpclassps` categories of input the mid-rise mute silences: QNaN (0x01), +0 (0x02), -0
-/// (0x04), +inf (0x08), -inf (0x10), subnormal (0x20), SNaN (0x80).
-const SILENT: i32 = 0x01 | 0x02 | 0x04 | 0x08 | 0x10 | 0x20 | 0x80;
+/// `vfpclassps` categories of input `sanitize` makes zero: QNaN (0x01), +inf (0x08), -inf
+/// (0x10), subnormal (0x20), SNaN (0x80).
+const SPECIAL: i32 = 0x01 | 0x08 | 0x10 | 0x20 | 0x80;
+/// [`SPECIAL`] plus +0 (0x02) and -0 (0x04): input the mid-rise mute silences.
+const SILENT: i32 = SPECIAL | 0x02 | 0x04;
 /// `vrangeps` control: the lesser magnitude (bits 1:0 = 10), the sign of the first operand
 /// (bits 3:2 = 00; 01 would take the sign of the value selected).
 const LIMIT_MAGNITUDE: i32 = 0b0010;
@@ -107,12 +110,21 @@ unsafe fn lanes<const DITHER: u8, const MID_RISE: bool, const UNITY: bool>(
         let w = if MID_RISE && !dither {
             // Silent input gives silence whatever is computed for it: masked at the end.
             y
+        } else if MID_RISE {
+            // x + d·Δ, special lanes taken as x = 0 (so d·Δ). Here a subnormal input must
+            // count as zero too: with a dither value of exactly 0 a negative one would floor
+            // to level -1 where zero floors to level 0, and `vfixupimmps` has no class for
+            // subnormals, so this case classifies and blends.
+            let special = _mm512_fpclass_ps_mask::<SPECIAL>(y);
+            _mm512_mask_mov_ps(_mm512_add_ps(y, dstep), special, dstep)
         } else {
             // NOTE: `vfixupimmps` makes NaN and ±inf zero in one operation (a classification
-            //       and a blend cost two, 15 % of the plain loop). Subnormal input stays as it
-            //       is, unlike `sanitize`, and that cannot change the result: added to Δ/2 or
-            //       to a dither value (a multiple of 2^-47 or zero) it rounds to that value,
-            //       as zero does. (Under denormals-are-zero it counts as zero anyway.)
+            //       and a blend cost two, 6 % of the plain loop). Subnormal input stays as it
+            //       is, unlike `sanitize`, and in mid-tread that cannot change the result: x + Δ/2
+            //       rounds to Δ/2, as 0 + Δ/2 does; with dither, x + d·Δ rounds to d·Δ
+            //       (d·Δ is zero or at least 2^-47), and where d·Δ is zero the ±subnormal that
+            //       remains becomes Δ/2 once Δ/2 is added. (Under denormals-are-zero it counts
+            //       as zero anyway.)
             let x = _mm512_fixupimm_ps::<0>(y, y, c.fixup);
             let a = _mm512_add_ps(x, if dither { dstep } else { c.half });
             if dither && !MID_RISE { _mm512_add_ps(a, c.half) } else { a }
