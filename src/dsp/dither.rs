@@ -36,8 +36,11 @@ const SCALE_16: f32 = 1.0 / 65_536.0;
 /// A uniform on [-1/2, 1/2) from the top 24 bits of a word, centred so its mean is exactly 0.
 #[inline(always)]
 pub(crate) fn rectangular(word: u32) -> f32 {
-    // NOTE: Through i32 (exact: both are below 2^24): x86 converts signed integers to float
-    //       in one instruction per vector, unsigned ones only through a longer sequence.
+    // NOTE: Through i32 (the conversion is exact below 2^24): x86 converts signed integers to
+    //       float in one instruction per vector, unsigned ones only through a longer sequence.
+    //       The + 0.5 is exact only below 2^23: above, r + 0.5 needs 25 bits and rounds to the
+    //       even neighbour, so the upper half of the values comes in pairs 2^-23 apart instead
+    //       of 2^-24. Each pair averages to its two exact values' mean, so the mean stays 0.
     ((word >> 8) as i32 as f32 + 0.5) * SCALE_24 - 0.5
 }
 
@@ -46,8 +49,10 @@ pub(crate) fn rectangular(word: u32) -> f32 {
 /// audible, and halves the random numbers needed). Mean exactly 0.
 #[inline(always)]
 pub(crate) fn triangular(word: u32) -> f32 {
-    // NOTE: Through i32, as in `rectangular` (exact: both halves are below 2^16).
-    ((word & 0xffff) as i32 as f32 + (word >> 16) as i32 as f32 + 1.0) * SCALE_16 - 1.0
+    // NOTE: The halves are summed as integers and converted once, through i32 as in
+    //       `rectangular`: a + b + 1 < 2^17, so this is exactly the sum of the two halves
+    //       converted one by one (which cost a second conversion and addition per sample).
+    (((word & 0xffff) + (word >> 16) + 1) as i32 as f32) * SCALE_16 - 1.0
 }
 
 /// Per-channel dither generator.
@@ -107,6 +112,17 @@ impl Dither {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `triangular` sums its halves as integers: the same bits as converting each half and
+    /// adding, at the edge words and over a stretch of the hashed stream.
+    #[test]
+    fn triangular_is_the_sum_of_its_halves() {
+        let halves = |w: u32| ((w & 0xffff) as f32 + (w >> 16) as f32 + 1.0) * SCALE_16 - 1.0;
+        let edges = [0u32, 1, 0xffff, 0x1_0000, 0x8000_8000, 0xffff_0000, 0xfffe_ffff, 0xffff_ffff];
+        for w in edges.into_iter().chain((0..1u32 << 20).map(crate::dsp::rng::lowbias32)) {
+            assert_eq!(triangular(w).to_bits(), halves(w).to_bits(), "{w:#x}");
+        }
+    }
 
     fn draw(mode: DitherMode, n: usize) -> Vec<f32> {
         let mut d = Dither::new(1, 0);
