@@ -39,8 +39,9 @@ pub(crate) fn rectangular(word: u32) -> f32 {
     // NOTE: Through i32 (the conversion is exact below 2^24): x86 converts signed integers to
     //       float in one instruction per vector, unsigned ones only through a longer sequence.
     //       The + 0.5 is exact only below 2^23: above, r + 0.5 needs 25 bits and rounds to the
-    //       even neighbour, so the upper half of the values comes in pairs 2^-23 apart instead
-    //       of 2^-24. Each pair averages to its two exact values' mean, so the mean stays 0.
+    //       even neighbour, so the upper half takes every other value (2^-23 apart), each
+    //       twice as often: r and r + 1 (r even) give r and r + 2, whose mean is that of the
+    //       exact r + 0.5 and r + 1.5, so the mean stays 0.
     ((word >> 8) as i32 as f32 + 0.5) * SCALE_24 - 0.5
 }
 
