@@ -56,7 +56,7 @@ const DITHER_CHUNK: usize = 256;
 /// A grid the loops here can run: its constants in full-scale units.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Pow2Grid {
-    /// Δ, a power of two from 2^-22 to 2.
+    /// Δ, a power of two from 2^-22 (23 bits) to 1 (1 bit).
     step: f32,
     /// Δ/2.
     half: f32,
