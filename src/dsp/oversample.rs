@@ -278,6 +278,11 @@ pub struct Oversampler {
     out: Vec<f32>,
     /// Filter sums, one per output of a stage (up to two per host sample).
     acc: Vec<f32>,
+    /// The settled staircase's scaled inputs t = x/Δ: the previous block's last, then the
+    /// block's 4x stream (see [`adaa_settled`]).
+    t: Vec<f64>,
+    /// The staircase's antiderivative at each of [`Oversampler::t`].
+    g: Vec<f64>,
     /// The staircase's previous input, full-scale units.
     previous: f64,
     /// Longest block.
@@ -300,6 +305,8 @@ impl Oversampler {
             s_odd: vec![0.0; DOWN1_ODD_HISTORY + n],
             out: vec![0.0; n],
             acc: vec![0.0; 2 * n],
+            t: vec![0.0; 4 * n + 1],
+            g: vec![0.0; 4 * n + 1],
             previous: 0.0,
             max_block,
         }
@@ -331,11 +338,21 @@ impl Oversampler {
         interpolate(&self.up2, &self.x2, c2, UP2_CENTRE, 2 * n, &mut self.acc, &mut self.quad[..4 * n]);
         // The staircase, into the decimator's phase buffers.
         let (ze, zo) = (&mut self.z_even[DOWN2_HISTORY..], &mut self.z_odd[DOWN2_HISTORY..]);
-        let (previous, quad) = (&mut self.previous, &self.quad[..4 * n]);
-        match (mode, mute_zero) {
-            (QuantizerMode::MidTread, _) => adaa_block::<false, false>(grid, previous, quad, ze, zo),
-            (QuantizerMode::MidRise, false) => adaa_block::<true, false>(grid, previous, quad, ze, zo),
-            (QuantizerMode::MidRise, true) => adaa_block::<true, true>(grid, previous, quad, ze, zo),
+        let previous = &mut self.previous;
+        if let Some(g) = settled(grid) {
+            let (quad, t, a) = (&mut self.quad[..4 * n], &mut self.t[..4 * n + 1], &mut self.g[..4 * n + 1]);
+            match (mode, mute_zero) {
+                (QuantizerMode::MidTread, _) => adaa_settled::<false, false>(g, previous, quad, t, a, ze, zo),
+                (QuantizerMode::MidRise, false) => adaa_settled::<true, false>(g, previous, quad, t, a, ze, zo),
+                (QuantizerMode::MidRise, true) => adaa_settled::<true, true>(g, previous, quad, t, a, ze, zo),
+            }
+        } else {
+            let quad = &self.quad[..4 * n];
+            match (mode, mute_zero) {
+                (QuantizerMode::MidTread, _) => adaa_block::<false, false>(grid, previous, quad, ze, zo),
+                (QuantizerMode::MidRise, false) => adaa_block::<true, false>(grid, previous, quad, ze, zo),
+                (QuantizerMode::MidRise, true) => adaa_block::<true, true>(grid, previous, quad, ze, zo),
+            }
         }
         // 4x to 2x: output p is Σ_j h_j·z[2p - j]; z[2p - j] is z_even[p - j/2] for even j and
         // z_odd[p - (j+1)/2] for odd j.
@@ -543,6 +560,83 @@ fn adaa_block<const MID_RISE: bool, const MUTE: bool>(
         odd[2 * i + 1] = y[3];
     }
     *previous = prev;
+}
+
+/// The block's grid as `[1/Δ, Δ, k_min, k_max]` when every sample has the same one (the bit
+/// depth is not moving), else `None`.
+#[inline(always)]
+fn settled(grid: &GridBlock) -> Option<[f32; 4]> {
+    let first = [grid.inv_step.first()?, grid.step.first()?, grid.k_min.first()?, grid.k_max.first()?];
+    let first = first.map(|v| v.to_bits());
+    // NOTE: Compared as bits and without an early exit, so the four checks vectorise.
+    let same = |s: &[f32], v: u32| s.iter().fold(true, |all, x| all & (x.to_bits() == v));
+    let all = same(grid.inv_step, first[0]) & same(grid.step, first[1]) & same(grid.k_min, first[2]);
+    (all & same(grid.k_max, first[3])).then(|| first.map(f32::from_bits))
+}
+
+/// [`adaa_block`] for a block whose grid `g` (`[1/Δ, Δ, k_min, k_max]`) does not change:
+/// the same arithmetic on the same values, so the same bits, in three passes over arrays.
+///
+/// With one grid, segment `j`'s start `t0 = x[j-1]/Δ` is segment `j - 1`'s end, the same
+/// product of the same operands, so each scaled input and its antiderivative are computed
+/// once (into `t` and `a`, `4n + 1` long) where [`adaa_block`] computes each twice. Each
+/// pass is a plain loop over contiguous arrays, which vectorises across 4x samples without
+/// the shuffles of [`adaa_block`]'s host-sample layout. `quad` (`4n` long) is overwritten
+/// with the staircase before it is split into `even` and `odd`.
+///
+/// NOTE: A moving grid cannot share: the start of a host sample's first segment is the
+///       previous input scaled by *this* sample's 1/Δ, not the previous sample's end.
+#[inline(always)]
+fn adaa_settled<const MID_RISE: bool, const MUTE: bool>(
+    g: [f32; 4],
+    previous: &mut f64,
+    quad: &mut [f32],
+    t: &mut [f64],
+    a: &mut [f64],
+    even: &mut [f32],
+    odd: &mut [f32],
+) {
+    let m = quad.len();
+    debug_assert!(m.is_multiple_of(4) && t.len() == m + 1 && a.len() == m + 1);
+    if m == 0 {
+        return;
+    }
+    let (even, odd) = (&mut even[..m / 2], &mut odd[..m / 2]);
+    let [inv, step, lo, hi] = g.map(|v| v as f64);
+    let (offset, centre) = if MID_RISE { (0.0, 0.5) } else { (0.5, 0.0) };
+    let top = hi + 1.0 - offset;
+    let bottom = lo - offset;
+    let level = |t: f64| clamp64(floor64(t + offset), lo, hi);
+    let antiderivative = |t: f64| {
+        let k = level(t);
+        if MID_RISE { (k + 0.5) * t - k * (k + 1.0) / 2.0 } else { k * t - k * k / 2.0 }
+    };
+    // Pass 1: every segment end, scaled, and its antiderivative.
+    t[0] = *previous * inv;
+    a[0] = antiderivative(t[0]);
+    for ((t, a), &x) in t[1..].iter_mut().zip(a[1..].iter_mut()).zip(quad.iter()) {
+        *t = x as f64 * inv;
+        *a = antiderivative(*t);
+    }
+    *previous = quad[m - 1] as f64;
+    // Pass 2: each segment's average, as in `adaa_block`, over `quad`.
+    let (t0s, t1s, a0s, a1s) = (&t[..m], &t[1..], &a[..m], &a[1..]);
+    for ((((y, &t0), &t1), &a0), &a1) in quad.iter_mut().zip(t0s).zip(t1s).zip(a0s).zip(a1s) {
+        let dt = t1 - t0;
+        let averaged = (a1 - a0) / dt;
+        let still = level(0.5 * (t0 + t1)) + centre;
+        let k = if dt.abs() > 1e-9 { averaged } else { still };
+        let mut v = (clamp64(k, lo + centre, hi + centre) * step) as f32;
+        let (least, most) = if t0 < t1 { (t0, t1) } else { (t1, t0) };
+        v = if least >= top { ((hi + centre) * step) as f32 } else { v };
+        v = if most < bottom { ((lo + centre) * step) as f32 } else { v };
+        *y = if MUTE && t0 == 0.0 && t1 == 0.0 { 0.0 } else { v };
+    }
+    // Pass 3: the 4x stream's even and odd samples, for the decimator.
+    for ((pair, e), o) in quad.chunks_exact(2).zip(even.iter_mut()).zip(odd.iter_mut()) {
+        *e = pair[0];
+        *o = pair[1];
+    }
 }
 
 /// A fixed delay of [`LATENCY`] samples.
