@@ -491,6 +491,11 @@ impl Engine {
                 self.fast_chunk(channels, start, len - start);
                 break;
             }
+            // Likewise settled Anti-alias on an otherwise plain chain.
+            if tap.is_none() && self.antialias_path_applies() {
+                self.antialias_rest(channels, start, len - start);
+                break;
+            }
             // Likewise settled bypass: the dry signal, with the state kept in step.
             if tap.is_none() && self.settled_bypass() {
                 self.bypass_rest(channels, start, len - start);
@@ -550,6 +555,19 @@ impl Engine {
     /// True when every control is settled and the chain is only dither, quantizer (with or
     /// without noise shaping) and gain.
     fn fast_path_applies(&self) -> bool {
+        self.plain_chain() && !self.settings.antialias
+    }
+
+    /// True when every control is settled and Anti-alias acts on a chain of nothing else
+    /// (no dither, no shaping): [`Engine::antialias_rest`].
+    fn antialias_path_applies(&self) -> bool {
+        let s = &self.settings;
+        self.plain_chain() && s.antialias && s.dither == DitherMode::Off && s.shaping == Shaping::Off
+    }
+
+    /// True when no control moves and the chain around the quantizer passes the signal
+    /// through: no bypass, Mix 100 %, no drive, no rate reduction, no curve, no filters.
+    fn plain_chain(&self) -> bool {
         let s = &self.settings;
         self.settled()
             && self.bypass.target() == 0.0
@@ -557,7 +575,6 @@ impl Engine {
             && self.drive.target() == 1.0
             && s.rate >= self.sample_rate
             && s.curve == Curve::Linear
-            && !s.antialias
             && !s.prefilter
             && !s.postfilter
     }
@@ -604,6 +621,51 @@ impl Engine {
                     state.dry_delay.process(block);
                 }
             }
+        }
+    }
+
+    /// The rest of the block for [`Engine::antialias_path_applies`], in chunks of [`CHUNK`]:
+    /// what the general path computes there ([`antialias_chunk`]), without filling the
+    /// per-sample arrays of controls that cannot move (only the grid's, which the quantizer
+    /// and the staircase read) or running the hold clock, which takes every sample.
+    fn antialias_rest(&mut self, channels: &mut [&mut [f32]], start: usize, len: usize) {
+        let s = self.settings;
+        if self.grid_cache.1 != s.bits || self.grid_cache.2 != s.quantizer {
+            self.grid_cache = (Grid::new(s.bits, s.quantizer), s.bits, s.quantizer);
+        }
+        let g = self.grid_cache.0;
+        let gain = self.gain.target();
+        self.clock.free_run();
+        let c = &mut *self.controls;
+        let filled = CHUNK.min(len);
+        c.inv_step[..filled].fill(g.inv_step);
+        c.step[..filled].fill(g.step);
+        c.k_min[..filled].fill(g.k_min);
+        c.k_max[..filled].fill(g.k_max);
+        let mut pos = start;
+        while pos < start + len {
+            let n = CHUNK.min(start + len - pos);
+            for (ch, channel) in channels.iter_mut().enumerate() {
+                let block = &mut channel[pos..pos + n];
+                let Some(state) = self.channels.get_mut(ch) else {
+                    sanitize_in_place(block);
+                    continue;
+                };
+                let (c, scratch) = (&*self.controls, &mut self.scratch);
+                #[cfg(target_arch = "x86_64")]
+                match self.simd {
+                    // SAFETY: `self.simd` is at most what the CPU reports (checked in `new`);
+                    //         the same operations as the general path's build for that level
+                    //         (`fast_path_is_exact` compares them bit for bit).
+                    Simd::Avx512 => unsafe { antialias_chunk_avx512(&s, state, c, gain, scratch, block) },
+                    // SAFETY: as above.
+                    Simd::Avx2 => unsafe { antialias_chunk_avx2(&s, state, c, gain, scratch, block) },
+                    Simd::Baseline => antialias_chunk(&s, state, c, gain, scratch, block),
+                }
+                #[cfg(not(target_arch = "x86_64"))]
+                antialias_chunk(&s, state, c, gain, scratch, block);
+            }
+            pos += n;
         }
     }
 
@@ -1021,6 +1083,87 @@ unsafe fn process_chunk_avx512(
     block: &mut [f32],
 ) {
     process_chunk(settings, state, c, s, block);
+}
+
+/// [`antialias_chunk`] compiled for AVX2, as [`process_chunk_avx2`].
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn antialias_chunk_avx2(
+    settings: &Settings,
+    state: &mut Channel,
+    c: &Controls,
+    gain: f32,
+    s: &mut Scratch,
+    block: &mut [f32],
+) {
+    antialias_chunk(settings, state, c, gain, s, block);
+}
+
+/// [`antialias_chunk`] compiled for AVX-512, as [`process_chunk_avx512`].
+///
+/// # Safety
+/// The CPU must support AVX-512 F, VL, DQ and BW, and AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,avx512f,avx512vl,avx512dq,avx512bw")]
+unsafe fn antialias_chunk_avx512(
+    settings: &Settings,
+    state: &mut Channel,
+    c: &Controls,
+    gain: f32,
+    s: &mut Scratch,
+    block: &mut [f32],
+) {
+    antialias_chunk(settings, state, c, gain, s, block);
+}
+
+/// [`process_chunk`] where [`Engine::antialias_path_applies`]: one chunk of one channel, in
+/// place, with only `c`'s grid filled and the settled `gain`. The same operations on the same
+/// values: Drive 1 multiplies by exactly 1, the hold takes every sample (so it passes the
+/// signal and keeps the last), the linear curve and the absent filters pass it through,
+/// Dither Off is zeros (the stream still advances), and Mix 100 % without bypass is the
+/// general mix with those constants (kept as written: `dry·0` can change the sign of a zero).
+#[inline(always)]
+fn antialias_chunk(
+    settings: &Settings,
+    state: &mut Channel,
+    c: &Controls,
+    gain: f32,
+    s: &mut Scratch,
+    block: &mut [f32],
+) {
+    let n = block.len();
+    let (dry, d, wet) = (&mut s.dry[..n], &mut s.dither[..n], &mut s.wet[..n]);
+    for (o, &x) in dry.iter_mut().zip(block.iter()) {
+        *o = sanitize(x);
+    }
+    state.hold.set(dry[n - 1]);
+    state.dither.rng().advance(n);
+    // The plain staircase's tail keeps the wet delay current, as in `process_chunk`.
+    let from = n.saturating_sub(LATENCY);
+    d[from..].fill(0.0);
+    quantize_block(settings.quantizer, &dry[from..], &d[from..], &c.grid(from..n), true, &mut wet[from..]);
+    state.wet_delay.feed(from, &wet[from..]);
+    let y = state.oversampler.process(settings.quantizer, &c.grid(0..n), true, dry);
+    // The dry path, delayed in place (the undelayed copy is not needed again).
+    state.dry_delay.process(dry);
+    let (mix, bypass) = (1.0f32, 0.0f32);
+    match settings.listen {
+        Listen::Output => {
+            for ((o, &w), &x) in block.iter_mut().zip(y).zip(dry.iter()) {
+                let mixed = w * mix + x * (1.0 - mix);
+                *o = (mixed * gain) * (1.0 - bypass) + x * bypass;
+            }
+        }
+        Listen::Error => {
+            for ((o, &w), &x) in block.iter_mut().zip(y).zip(dry.iter()) {
+                let mixed = w * mix + x * (1.0 - mix);
+                *o = ((mixed - x) * gain) * (1.0 - bypass) + x * bypass;
+            }
+        }
+    }
 }
 
 /// One chunk of one channel, in place.
@@ -1793,7 +1936,22 @@ mod fast_path_tests {
             }
         }
         // Then through paths the fast loop does not take, and back.
+        // Settled Anti-alias has its own path too: both quantizers (mid-rise's mute), a
+        // fractional depth, gain and the error signal, each entered through a ramp (10 ms).
         script.push((at, Settings { antialias: true, ..Settings::default() }));
+        let aa = Settings {
+            bits: 3.3,
+            quantizer: QuantizerMode::MidRise,
+            output_db: -3.0,
+            antialias: true,
+            ..Settings::default()
+        };
+        script.push((at + 700, aa));
+        script.push((at + 1400, Settings { bits: 6.0, listen: Listen::Error, output_db: 6.0, ..aa }));
+        // Straight on to Anti-alias's other path (the host-rate quantizer's delay, which the
+        // settled path keeps fed) and to a held rate (the hold's value).
+        script.push((at + 2100, Settings { bits: 6.0, dither: DitherMode::Tpdf, rate: 3000.0, antialias: true, ..aa }));
+        let at = at + 1300;
         script.push((at + 1500, Settings { rate: 9000.0, postfilter: true, ..Settings::default() }));
         script.push((at + 3000, Settings { bits: 5.0, dither: DitherMode::Tpdf, ..Settings::default() }));
         script.push((
