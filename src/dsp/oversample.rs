@@ -508,10 +508,13 @@ fn clamp64(v: f64, lo: f64, hi: f64) -> f64 {
 /// samples, written alternately to `even` and `odd`: the same arithmetic on the same values,
 /// without branches. `MUTE`: mid-rise's digital-zero mute.
 ///
-/// NOTE: Straight-line code on purpose: the four segments of a host sample become one f64
-///       vector. Carrying each segment's end antiderivative into the next segment, computing
-///       the still-input fallback only where a segment is still, and eight lanes per pass
-///       were each tried, and each was slower, because each stopped that vectorisation.
+/// NOTE: Straight-line code on purpose: LLVM vectorises it across host samples, one vector
+///       per segment position (the AVX-512 build: eight host samples per vector, checked in
+///       the assembly). Carrying each segment's end antiderivative into the next segment
+///       within this loop, computing the still-input fallback only where a segment is still,
+///       and eight lanes per pass were each tried, and each was slower, because each stopped
+///       that vectorisation. A block at one bit depth takes [`adaa_settled`] instead, which
+///       shares the antiderivatives across passes over arrays.
 #[inline(always)]
 fn adaa_block<const MID_RISE: bool, const MUTE: bool>(
     grid: &GridBlock,
