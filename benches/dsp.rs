@@ -5,6 +5,7 @@
 //! turns criterion's results into docs/BENCHMARKS.md and the plot.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use stairstep::analysis::analysis_channel;
 #[cfg(target_arch = "x86_64")]
 use stairstep::dsp::engine::Simd;
 use stairstep::dsp::engine::{DEFAULT_SEED, Engine, Settings};
@@ -34,6 +35,9 @@ fn modes() -> Vec<(&'static str, Settings)> {
 #[cfg(target_arch = "x86_64")]
 const NARROWER: [&str; 4] = ["plain 8-bit", "TPDF", "shaping 9-tap", "anti-alias"];
 
+/// The modes also measured with the editor open.
+const EDITOR_OPEN: [&str; 3] = ["plain 8-bit", "TPDF", "anti-alias"];
+
 fn input() -> Vec<f32> {
     (0..BLOCK).map(|i| 0.8 * (i as f32 * 0.0731).sin()).collect()
 }
@@ -50,6 +54,20 @@ fn bench(c: &mut Criterion) {
             black_box((&l, &r));
         })
     });
+    // With the editor open, the engine also feeds the analysis (scope, spectrum, meters):
+    // every block then takes the general path.
+    for (name, settings) in modes().into_iter().filter(|(n, _)| EDITOR_OPEN.contains(n)) {
+        let mut engine = Engine::new(2, SR, settings, DEFAULT_SEED);
+        let (mut writer, _reader) = analysis_channel(SR);
+        group.bench_function(BenchmarkId::from_parameter(format!("{name}, editor open")), |b| {
+            b.iter(|| {
+                l.copy_from_slice(black_box(&x));
+                r.copy_from_slice(black_box(&x));
+                engine.process_tapped(&mut [&mut l, &mut r], Some(&mut writer));
+                black_box((&l, &r));
+            })
+        });
+    }
     let mut run = |name: String, engine: &mut Engine| {
         group.bench_function(BenchmarkId::from_parameter(name), |b| {
             b.iter(|| {
