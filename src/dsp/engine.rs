@@ -302,6 +302,9 @@ pub struct Engine {
     /// The widest vector build this CPU runs (all bit-identical to the baseline build).
     #[cfg(target_arch = "x86_64")]
     simd: Simd,
+    /// Tests: every block down the general path (the definition the others are held to).
+    #[cfg(test)]
+    force_general: bool,
 }
 
 /// The instruction sets the hot loops have builds for, beyond baseline x86_64 (SSE2).
@@ -401,6 +404,8 @@ impl Engine {
                 delayed: [0.0; CHUNK],
             }),
             fresh: true,
+            #[cfg(test)]
+            force_general: false,
         }
     }
 
@@ -484,20 +489,34 @@ impl Engine {
         let mut start = 0;
         while start < len {
             let n = CHUNK.min(len - start);
-            // The common case, settled plain crushing with no editor open, has its own fused
-            // loop (bit-identical to the general path; see `fast_path_is_exact`).
-            if tap.is_none() && self.fast_path_applies() {
-                // Nothing can change within this call, so the rest of the block goes at once.
-                self.fast_chunk(channels, start, len - start);
-                break;
+            // The common case, settled plain crushing, has its own fused loop (bit-identical
+            // to the general path; see `fast_path_is_exact`), with the editor open too.
+            let fast = !self.forced_general();
+            if fast && self.fast_path_applies() {
+                match tap.as_deref_mut() {
+                    None => {
+                        // Nothing can change within this call, so the rest of the block goes at
+                        // once.
+                        self.fast_chunk(channels, start, len - start);
+                        break;
+                    }
+                    // With the editor open, chunk by chunk, handing the analysis what the
+                    // general path would (the shaping loop's state cannot be run twice).
+                    Some(t) if self.settings.shaping == Shaping::Off => {
+                        self.fast_chunk_tapped(channels, start, n, t);
+                        start += n;
+                        continue;
+                    }
+                    Some(_) => {}
+                }
             }
             // Likewise settled Anti-alias on an otherwise plain chain.
-            if tap.is_none() && self.antialias_path_applies() {
+            if tap.is_none() && fast && self.antialias_path_applies() {
                 self.antialias_rest(channels, start, len - start);
                 break;
             }
             // Likewise settled bypass: the dry signal, with the state kept in step.
-            if tap.is_none() && self.settled_bypass() {
+            if tap.is_none() && fast && self.settled_bypass() {
                 self.bypass_rest(channels, start, len - start);
                 break;
             }
@@ -549,6 +568,60 @@ impl Engine {
                 }
             }
             start += n;
+        }
+    }
+
+    /// Whether a test has sent every block down the general path.
+    #[inline(always)]
+    fn forced_general(&self) -> bool {
+        #[cfg(test)]
+        return self.force_general;
+        #[cfg(not(test))]
+        false
+    }
+
+    /// [`Engine::fast_chunk`] for one chunk (`n` at most [`CHUNK`]) with the analysis fed: what
+    /// the general path hands it for channel 0, its sanitized input, its quantized signal
+    /// (before the gain: the fused loop again at unity gain, from the same dither position)
+    /// and the output, and the step.
+    ///
+    /// NOTE: The quantized signal is the general path's up to the sign of an exact zero
+    ///       (its mix adds `dry·0`); the analysis only subtracts and squares it.
+    fn fast_chunk_tapped(&mut self, channels: &mut [&mut [f32]], start: usize, n: usize, tap: &mut dyn Tap) {
+        let s = self.settings;
+        if self.grid_cache.1 != s.bits || self.grid_cache.2 != s.quantizer {
+            self.grid_cache = (Grid::new(s.bits, s.quantizer), s.bits, s.quantizer);
+        }
+        let g = self.grid_cache.0;
+        let tapped = match (channels.first(), self.channels.first_mut()) {
+            (Some(channel), Some(state)) => {
+                let (dry, wet) = (&mut self.scratch.dry[..n], &mut self.scratch.wet[..n]);
+                for (o, &x) in dry.iter_mut().zip(&channel[start..start + n]) {
+                    *o = sanitize(x);
+                }
+                wet.copy_from_slice(dry);
+                let rng = state.dither.rng();
+                let origin = rng.position().wrapping_add(rng.key());
+                let kind = FusedKind { dither: s.dither, quantizer: s.quantizer, error: false };
+                #[cfg(target_arch = "x86_64")]
+                match self.simd {
+                    // SAFETY: `self.simd` is at most what the CPU reports (checked in `new`).
+                    Simd::Avx512 => unsafe { fused_avx512(kind, wet, &g, 1.0, origin) },
+                    // SAFETY: as above.
+                    Simd::Avx2 => unsafe { fused_avx2(kind, wet, &g, 1.0, origin) },
+                    Simd::Baseline => fused_dispatch::<false>(kind, wet, &g, 1.0, origin),
+                }
+                #[cfg(not(target_arch = "x86_64"))]
+                fused_dispatch::<false>(kind, wet, &g, 1.0, origin);
+                true
+            }
+            _ => false,
+        };
+        self.fast_chunk(channels, start, n);
+        if tapped {
+            self.controls.step[..n].fill(g.step);
+            let sc = &self.scratch;
+            tap.chunk(&sc.dry[..n], &sc.wet[..n], &channels[0][start..start + n], &self.controls.step[..n], &s);
         }
     }
 
@@ -1845,9 +1918,69 @@ mod fast_path_tests {
     use crate::dsp::test_util::*;
 
     /// Does nothing, but its presence sends every chunk down the general path.
-    struct NullTap;
-    impl Tap for NullTap {
-        fn chunk(&mut self, _: &[f32], _: &[f32], _: &[f32], _: &[f32], _: &Settings) {}
+    /// Everything the analysis is handed, concatenated: input, quantized, output, step.
+    #[derive(Default, PartialEq, Debug)]
+    struct RecordTap([Vec<f32>; 4]);
+    impl Tap for RecordTap {
+        fn chunk(&mut self, dry: &[f32], wet: &[f32], out: &[f32], step: &[f32], _: &Settings) {
+            for (r, x) in self.0.iter_mut().zip([dry, wet, out, step]) {
+                r.extend_from_slice(x);
+            }
+        }
+    }
+
+    /// With the editor open, the fused loops hand the analysis what the general path does
+    /// (equal values), and the output stays the same bits, in every build, across switches
+    /// to the paths they do not take and back.
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn the_analysis_sees_the_same_through_the_fast_path() {
+        let mut x = vec![sine(997.0, 48000.0, 0.9, 12000), sine(331.0, 48000.0, 0.4, 12000)];
+        x[0][100] = f32::NAN;
+        x[0][200] = 1e30;
+        x[0][300..400].fill(0.0);
+        let mut script = vec![];
+        for (i, dither) in [DitherMode::Off, DitherMode::Tpdf, DitherMode::HighPassTpdf].into_iter().enumerate() {
+            for (j, quantizer) in [QuantizerMode::MidTread, QuantizerMode::MidRise].into_iter().enumerate() {
+                let listen = if j == 1 { Listen::Error } else { Listen::Output };
+                let bits = [8.0, 3.5, 16.0][i];
+                let at = (2 * i + j) * 1500;
+                script.push((at, Settings { bits, dither, quantizer, listen, output_db: -2.0, ..Settings::default() }));
+            }
+        }
+        script.push((9000, Settings { shaping: Shaping::FWeighted9, dither: DitherMode::Tpdf, ..Settings::default() }));
+        script.push((10000, Settings { bits: 6.0, ..Settings::default() }));
+        let run = |general: bool, block: usize, simd: Option<Simd>| {
+            let mut data = x.clone();
+            let mut e = Engine::new(2, 48000.0, script[0].1, 5);
+            e.force_general = general;
+            if let Some(simd) = simd {
+                e.simd = simd;
+            }
+            let mut tap = RecordTap::default();
+            let mut pos = 0;
+            while pos < data[0].len() {
+                if let Some((_, s)) = script.iter().find(|(at, _)| *at == pos) {
+                    e.set_settings(*s);
+                }
+                let next = script.iter().map(|(at, _)| *at).filter(|&at| at > pos).min().unwrap_or(data[0].len());
+                let end = (pos + block).min(next);
+                let mut slices: Vec<&mut [f32]> = data.iter_mut().map(|c| &mut c[pos..end]).collect();
+                e.process_tapped(&mut slices, Some(&mut tap));
+                pos = end;
+            }
+            (data, tap)
+        };
+        let bits = |d: &[Vec<f32>]| d.iter().flatten().map(|v| v.to_bits()).collect::<Vec<_>>();
+        for block in [7, 128, 1000] {
+            let (general, expected) = run(true, block, None);
+            assert!(expected.0[0].len() == 12000, "the analysis missed samples");
+            for simd in [Simd::Baseline, Simd::Avx2, Simd::Avx512].into_iter().filter(|s| *s <= Simd::detect()) {
+                let (fast, got) = run(false, block, Some(simd));
+                assert!(bits(&fast) == bits(&general), "{simd:?}, block {block}: output");
+                assert!(got == expected, "{simd:?}, block {block}: analysis");
+            }
+        }
     }
 
     fn render(script: &[(usize, Settings)], x: &[Vec<f32>], block: usize, general: bool) -> Vec<Vec<f32>> {
@@ -1880,8 +2013,8 @@ mod fast_path_tests {
             let next = script.iter().map(|(at, _)| *at).filter(|&at| at > pos).min().unwrap_or(n);
             let end = (pos + block).min(next).min(n);
             let mut slices: Vec<&mut [f32]> = data.iter_mut().map(|c| &mut c[pos..end]).collect();
-            let mut tap = NullTap;
-            e.process_tapped(&mut slices, if general { Some(&mut tap) } else { None });
+            e.force_general = general;
+            e.process_tapped(&mut slices, None);
             pos = end;
         }
         data
