@@ -571,6 +571,15 @@ impl Engine {
         }
     }
 
+    /// The grid of the settled bit depth and quantizer (cached).
+    fn settled_grid(&mut self) -> Grid {
+        let (bits, quantizer) = (self.settings.bits, self.settings.quantizer);
+        if self.grid_cache.1 != bits || self.grid_cache.2 != quantizer {
+            self.grid_cache = (Grid::new(bits, quantizer), bits, quantizer);
+        }
+        self.grid_cache.0
+    }
+
     /// Whether a test has sent every block down the general path.
     #[inline(always)]
     fn forced_general(&self) -> bool {
@@ -589,10 +598,7 @@ impl Engine {
     ///       (its mix adds `dry·0`); the analysis only subtracts and squares it.
     fn fast_chunk_tapped(&mut self, channels: &mut [&mut [f32]], start: usize, n: usize, tap: &mut dyn Tap) {
         let s = self.settings;
-        if self.grid_cache.1 != s.bits || self.grid_cache.2 != s.quantizer {
-            self.grid_cache = (Grid::new(s.bits, s.quantizer), s.bits, s.quantizer);
-        }
-        let g = self.grid_cache.0;
+        let g = self.settled_grid();
         let tapped = match (channels.first(), self.channels.first_mut()) {
             (Some(channel), Some(state)) => {
                 let (dry, wet) = (&mut self.scratch.dry[..n], &mut self.scratch.wet[..n]);
@@ -703,10 +709,7 @@ impl Engine {
     /// and the staircase read) or running the hold clock, which takes every sample.
     fn antialias_rest(&mut self, channels: &mut [&mut [f32]], start: usize, len: usize) {
         let s = self.settings;
-        if self.grid_cache.1 != s.bits || self.grid_cache.2 != s.quantizer {
-            self.grid_cache = (Grid::new(s.bits, s.quantizer), s.bits, s.quantizer);
-        }
-        let g = self.grid_cache.0;
+        let g = self.settled_grid();
         let gain = self.gain.target();
         self.clock.free_run();
         let c = &mut *self.controls;
@@ -746,10 +749,7 @@ impl Engine {
     /// path, sample for sample, without its per-chunk control arrays.
     fn fast_chunk(&mut self, channels: &mut [&mut [f32]], start: usize, n: usize) {
         let s = self.settings;
-        if self.grid_cache.1 != s.bits || self.grid_cache.2 != s.quantizer {
-            self.grid_cache = (Grid::new(s.bits, s.quantizer), s.bits, s.quantizer);
-        }
-        let g = self.grid_cache.0;
+        let g = self.settled_grid();
         let gain = self.gain.target();
         self.clock.free_run();
         if s.shaping != Shaping::Off {
