@@ -264,7 +264,8 @@ pub struct Oversampler {
     x1: Vec<f32>,
     /// 2x stream: `UP2_TAPS - 1` past samples, then the block's.
     x2: Vec<f32>,
-    /// The 4x stream before the staircase.
+    /// The 4x stream before the staircase ([`adaa_settled`] then overwrites it with the
+    /// staircase on its way to `z_even` and `z_odd`).
     quad: Vec<f32>,
     /// The 4x stream after the staircase, even and odd samples, each after
     /// `DOWN2_HISTORY` past ones.
