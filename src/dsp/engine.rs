@@ -721,6 +721,9 @@ impl Engine {
         let mut pos = start;
         while pos < start + len {
             let n = CHUNK.min(start + len - pos);
+            // Only the call's last LATENCY samples reach the wet delay's state: the chunk's
+            // samples from `tail` on (none in earlier chunks).
+            let tail = (start + len).saturating_sub(LATENCY).clamp(pos, pos + n) - pos;
             for (ch, channel) in channels.iter_mut().enumerate() {
                 let block = &mut channel[pos..pos + n];
                 let Some(state) = self.channels.get_mut(ch) else {
@@ -733,13 +736,13 @@ impl Engine {
                     // SAFETY: `self.simd` is at most what the CPU reports (checked in `new`);
                     //         the same operations as the general path's build for that level
                     //         (`fast_path_is_exact` compares them bit for bit).
-                    Simd::Avx512 => unsafe { antialias_chunk_avx512(&s, state, c, gain, scratch, block) },
+                    Simd::Avx512 => unsafe { antialias_chunk_avx512(&s, state, c, gain, scratch, block, tail) },
                     // SAFETY: as above.
-                    Simd::Avx2 => unsafe { antialias_chunk_avx2(&s, state, c, gain, scratch, block) },
-                    Simd::Baseline => antialias_chunk(&s, state, c, gain, scratch, block),
+                    Simd::Avx2 => unsafe { antialias_chunk_avx2(&s, state, c, gain, scratch, block, tail) },
+                    Simd::Baseline => antialias_chunk(&s, state, c, gain, scratch, block, tail),
                 }
                 #[cfg(not(target_arch = "x86_64"))]
-                antialias_chunk(&s, state, c, gain, scratch, block);
+                antialias_chunk(&s, state, c, gain, scratch, block, tail);
             }
             pos += n;
         }
@@ -1171,8 +1174,9 @@ unsafe fn antialias_chunk_avx2(
     gain: f32,
     s: &mut Scratch,
     block: &mut [f32],
+    tail: usize,
 ) {
-    antialias_chunk(settings, state, c, gain, s, block);
+    antialias_chunk(settings, state, c, gain, s, block, tail);
 }
 
 /// [`antialias_chunk`] compiled for AVX-512, as [`process_chunk_avx512`].
@@ -1188,8 +1192,9 @@ unsafe fn antialias_chunk_avx512(
     gain: f32,
     s: &mut Scratch,
     block: &mut [f32],
+    tail: usize,
 ) {
-    antialias_chunk(settings, state, c, gain, s, block);
+    antialias_chunk(settings, state, c, gain, s, block, tail);
 }
 
 /// [`process_chunk`] where [`Engine::antialias_path_applies`]: one chunk of one channel, in
@@ -1198,6 +1203,9 @@ unsafe fn antialias_chunk_avx512(
 /// signal and keeps the last), the linear curve and the absent filters pass it through,
 /// Dither Off is zeros (the stream still advances), and Mix 100 % without bypass is the
 /// general mix with those constants (kept as written: `dry·0` can change the sign of a zero).
+/// The wet delay is fed the plain staircase of the samples from `tail` on (the general path
+/// feeds each chunk's last [`LATENCY`]; the caller passes where the call's last [`LATENCY`]
+/// begin in this chunk, `block.len()` if not in it, which leaves the same state).
 #[inline(always)]
 fn antialias_chunk(
     settings: &Settings,
@@ -1206,6 +1214,7 @@ fn antialias_chunk(
     gain: f32,
     s: &mut Scratch,
     block: &mut [f32],
+    tail: usize,
 ) {
     let n = block.len();
     let (dry, d, wet) = (&mut s.dry[..n], &mut s.dither[..n], &mut s.wet[..n]);
@@ -1215,7 +1224,7 @@ fn antialias_chunk(
     state.hold.set(dry[n - 1]);
     state.dither.rng().advance(n);
     // The plain staircase's tail keeps the wet delay current, as in `process_chunk`.
-    let from = n.saturating_sub(LATENCY);
+    let from = n.saturating_sub(LATENCY).max(tail);
     d[from..].fill(0.0);
     quantize_block(settings.quantizer, &dry[from..], &d[from..], &c.grid(from..n), true, &mut wet[from..]);
     state.wet_delay.feed(from, &wet[from..]);
