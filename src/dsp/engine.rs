@@ -541,11 +541,11 @@ impl Engine {
                                 process_chunk_avx2(&self.settings, state, &self.controls, &mut self.scratch, block)
                             },
                             Simd::Baseline => {
-                                process_chunk(&self.settings, state, &self.controls, &mut self.scratch, block)
+                                process_chunk::<false>(&self.settings, state, &self.controls, &mut self.scratch, block)
                             }
                         }
                         #[cfg(not(target_arch = "x86_64"))]
-                        process_chunk(&self.settings, state, &self.controls, &mut self.scratch, block);
+                        process_chunk::<false>(&self.settings, state, &self.controls, &mut self.scratch, block);
                         if let (0, Some(t)) = (ch, tap.as_deref_mut()) {
                             let s = &self.scratch;
                             let dry = if self.settings.antialias { &s.delayed[..n] } else { &s.dry[..n] };
@@ -739,10 +739,10 @@ impl Engine {
                     Simd::Avx512 => unsafe { antialias_chunk_avx512(&s, state, c, gain, scratch, block, tail) },
                     // SAFETY: as above.
                     Simd::Avx2 => unsafe { antialias_chunk_avx2(&s, state, c, gain, scratch, block, tail) },
-                    Simd::Baseline => antialias_chunk(&s, state, c, gain, scratch, block, tail),
+                    Simd::Baseline => antialias_chunk::<false>(&s, state, c, gain, scratch, block, tail),
                 }
                 #[cfg(not(target_arch = "x86_64"))]
-                antialias_chunk(&s, state, c, gain, scratch, block, tail);
+                antialias_chunk::<false>(&s, state, c, gain, scratch, block, tail);
             }
             pos += n;
         }
@@ -1142,7 +1142,7 @@ unsafe fn process_chunk_avx2(
     s: &mut Scratch,
     block: &mut [f32],
 ) {
-    process_chunk(settings, state, c, s, block);
+    process_chunk::<true>(settings, state, c, s, block);
 }
 
 /// [`process_chunk`] compiled for AVX-512: the f64 staircase eight lanes wide. No FMA.
@@ -1158,7 +1158,7 @@ unsafe fn process_chunk_avx512(
     s: &mut Scratch,
     block: &mut [f32],
 ) {
-    process_chunk(settings, state, c, s, block);
+    process_chunk::<true>(settings, state, c, s, block);
 }
 
 /// [`antialias_chunk`] compiled for AVX2, as [`process_chunk_avx2`].
@@ -1176,7 +1176,7 @@ unsafe fn antialias_chunk_avx2(
     block: &mut [f32],
     tail: usize,
 ) {
-    antialias_chunk(settings, state, c, gain, s, block, tail);
+    antialias_chunk::<true>(settings, state, c, gain, s, block, tail);
 }
 
 /// [`antialias_chunk`] compiled for AVX-512, as [`process_chunk_avx512`].
@@ -1194,7 +1194,7 @@ unsafe fn antialias_chunk_avx512(
     block: &mut [f32],
     tail: usize,
 ) {
-    antialias_chunk(settings, state, c, gain, s, block, tail);
+    antialias_chunk::<true>(settings, state, c, gain, s, block, tail);
 }
 
 /// [`process_chunk`] where [`Engine::antialias_path_applies`]: one chunk of one channel, in
@@ -1205,9 +1205,10 @@ unsafe fn antialias_chunk_avx512(
 /// general mix with those constants (kept as written: `dry·0` can change the sign of a zero).
 /// The wet delay is fed the plain staircase of the samples from `tail` on (the general path
 /// feeds each chunk's last [`LATENCY`]; the caller passes where the call's last [`LATENCY`]
-/// begin in this chunk, `block.len()` if not in it, which leaves the same state).
+/// begin in this chunk, `block.len()` if not in it, which leaves the same state). `ROUNDPD`
+/// as in [`process_chunk`].
 #[inline(always)]
-fn antialias_chunk(
+fn antialias_chunk<const ROUNDPD: bool>(
     settings: &Settings,
     state: &mut Channel,
     c: &Controls,
@@ -1228,7 +1229,7 @@ fn antialias_chunk(
     d[from..].fill(0.0);
     quantize_block(settings.quantizer, &dry[from..], &d[from..], &c.grid(from..n), true, &mut wet[from..]);
     state.wet_delay.feed(from, &wet[from..]);
-    let y = state.oversampler.process(settings.quantizer, &c.grid(0..n), true, dry);
+    let y = state.oversampler.process::<ROUNDPD>(settings.quantizer, &c.grid(0..n), true, dry);
     // The dry path, delayed in place (the undelayed copy is not needed again).
     state.dry_delay.process(dry);
     let (mix, bypass) = (1.0f32, 0.0f32);
@@ -1248,9 +1249,16 @@ fn antialias_chunk(
     }
 }
 
-/// One chunk of one channel, in place.
+/// One chunk of one channel, in place. `ROUNDPD`: the build has SSE4.1's rounding (the
+/// anti-alias staircase floors with it; the same bits).
 #[inline(always)]
-fn process_chunk(settings: &Settings, state: &mut Channel, c: &Controls, s: &mut Scratch, block: &mut [f32]) {
+fn process_chunk<const ROUNDPD: bool>(
+    settings: &Settings,
+    state: &mut Channel,
+    c: &Controls,
+    s: &mut Scratch,
+    block: &mut [f32],
+) {
     let n = block.len();
     let (dry, d, wet, chain) = (&mut s.dry[..n], &mut s.dither[..n], &mut s.wet[..n], &mut s.chain[..n]);
     for (o, &x) in dry.iter_mut().zip(block.iter()) {
@@ -1294,11 +1302,11 @@ fn process_chunk(settings: &Settings, state: &mut Channel, c: &Controls, s: &mut
     //       finds each with current state.
     if anti_aliased {
         state.wet_delay.feed(from, &wet[from..]);
-        let y = state.oversampler.process(settings.quantizer, &grid, mute_zero, chain);
+        let y = state.oversampler.process::<ROUNDPD>(settings.quantizer, &grid, mute_zero, chain);
         wet.copy_from_slice(y);
     } else if settings.antialias {
         state.wet_delay.process(wet);
-        state.oversampler.process(settings.quantizer, &grid, mute_zero, chain);
+        state.oversampler.process::<ROUNDPD>(settings.quantizer, &grid, mute_zero, chain);
     }
 
     // Expand, post-filter.

@@ -316,9 +316,16 @@ impl Oversampler {
     }
 
     /// Quantize a block through the 4x ADAA path; the output (delayed by [`LATENCY`]) is
-    /// the returned slice, as long as `x`.
+    /// the returned slice, as long as `x`. `ROUNDPD`: floor with the CPU's rounding
+    /// instruction (SSE4.1 and wider builds; the same output, see [`floor64`]).
     #[inline(always)]
-    pub fn process(&mut self, mode: QuantizerMode, grid: &GridBlock, mute_zero: bool, x: &[f32]) -> &[f32] {
+    pub fn process<const ROUNDPD: bool>(
+        &mut self,
+        mode: QuantizerMode,
+        grid: &GridBlock,
+        mute_zero: bool,
+        x: &[f32],
+    ) -> &[f32] {
         let n = x.len();
         assert!(n <= self.max_block, "block of {n} beyond the {} sized for", self.max_block);
         debug_assert!(grid.step.len() == n);
@@ -337,16 +344,18 @@ impl Oversampler {
         if let Some(g) = settled(grid) {
             let (quad, t, a) = (&mut self.quad[..4 * n], &mut self.t[..4 * n + 1], &mut self.g[..4 * n + 1]);
             match (mode, mute_zero) {
-                (QuantizerMode::MidTread, _) => adaa_settled::<false, false>(g, previous, quad, t, a, ze, zo),
-                (QuantizerMode::MidRise, false) => adaa_settled::<true, false>(g, previous, quad, t, a, ze, zo),
-                (QuantizerMode::MidRise, true) => adaa_settled::<true, true>(g, previous, quad, t, a, ze, zo),
+                (QuantizerMode::MidTread, _) => adaa_settled::<false, false, ROUNDPD>(g, previous, quad, t, a, ze, zo),
+                (QuantizerMode::MidRise, false) => {
+                    adaa_settled::<true, false, ROUNDPD>(g, previous, quad, t, a, ze, zo)
+                }
+                (QuantizerMode::MidRise, true) => adaa_settled::<true, true, ROUNDPD>(g, previous, quad, t, a, ze, zo),
             }
         } else {
             let quad = &self.quad[..4 * n];
             match (mode, mute_zero) {
-                (QuantizerMode::MidTread, _) => adaa_block::<false, false>(grid, previous, quad, ze, zo),
-                (QuantizerMode::MidRise, false) => adaa_block::<true, false>(grid, previous, quad, ze, zo),
-                (QuantizerMode::MidRise, true) => adaa_block::<true, true>(grid, previous, quad, ze, zo),
+                (QuantizerMode::MidTread, _) => adaa_block::<false, false, ROUNDPD>(grid, previous, quad, ze, zo),
+                (QuantizerMode::MidRise, false) => adaa_block::<true, false, ROUNDPD>(grid, previous, quad, ze, zo),
+                (QuantizerMode::MidRise, true) => adaa_block::<true, true, ROUNDPD>(grid, previous, quad, ze, zo),
             }
         }
         // 4x to 2x: output p is Σ_j h_j·z[2p - j]; z[2p - j] is z_even[p - j/2] for even j and
@@ -507,13 +516,20 @@ fn interpolate<const T: usize>(
     }
 }
 
-/// `floor(v)` for |v| < 2^51, in plain arithmetic that vectorises without SSE4.1
-/// (`f64::floor` is a library call on baseline x86_64).
+/// `floor(v)`, exactly. With `ROUNDPD` (builds with SSE4.1 or wider) the CPU's rounding
+/// instruction; without, plain arithmetic that vectorises on baseline x86_64, where
+/// `f64::floor` is a library call, exact for |v| < 2^51. The staircase clamps every floor to
+/// levels within ±2^23, so both give the same level for any finite `v`: beyond 2^51 both are
+/// far outside them.
 #[inline(always)]
-fn floor64(v: f64) -> f64 {
-    const MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5·2^52
-    let r = (v + MAGIC) - MAGIC;
-    if r > v { r - 1.0 } else { r }
+fn floor64<const ROUNDPD: bool>(v: f64) -> f64 {
+    if ROUNDPD {
+        v.floor()
+    } else {
+        const MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5·2^52
+        let r = (v + MAGIC) - MAGIC;
+        if r > v { r - 1.0 } else { r }
+    }
 }
 
 /// `v` limited to `[lo, hi]` (finite operands; one `maxpd` and one `minpd`).
@@ -535,7 +551,7 @@ fn clamp64(v: f64, lo: f64, hi: f64) -> f64 {
 ///       that vectorisation. A block at one bit depth takes [`adaa_settled`] instead, which
 ///       shares the antiderivatives across passes over arrays.
 #[inline(always)]
-fn adaa_block<const MID_RISE: bool, const MUTE: bool>(
+fn adaa_block<const MID_RISE: bool, const MUTE: bool, const ROUNDPD: bool>(
     grid: &GridBlock,
     previous: &mut f64,
     quad: &[f32],
@@ -552,7 +568,7 @@ fn adaa_block<const MID_RISE: bool, const MUTE: bool>(
         let (lo, hi) = (grid.k_min[i] as f64, grid.k_max[i] as f64);
         let top = hi + 1.0 - offset;
         let bottom = lo - offset;
-        let level = |t: f64| clamp64(floor64(t + offset), lo, hi);
+        let level = |t: f64| clamp64(floor64::<ROUNDPD>(t + offset), lo, hi);
         let antiderivative = |t: f64| {
             let k = level(t);
             if MID_RISE { (k + 0.5) * t - k * (k + 1.0) / 2.0 } else { k * t - k * k / 2.0 }
@@ -609,7 +625,7 @@ fn settled(grid: &GridBlock) -> Option<[f32; 4]> {
 /// NOTE: A moving grid cannot share: the start of a host sample's first segment is the
 ///       previous input scaled by *this* sample's 1/Δ, not the previous sample's end.
 #[inline(always)]
-fn adaa_settled<const MID_RISE: bool, const MUTE: bool>(
+fn adaa_settled<const MID_RISE: bool, const MUTE: bool, const ROUNDPD: bool>(
     g: [f32; 4],
     previous: &mut f64,
     quad: &mut [f32],
@@ -628,7 +644,7 @@ fn adaa_settled<const MID_RISE: bool, const MUTE: bool>(
     let (offset, centre) = if MID_RISE { (0.0, 0.5) } else { (0.5, 0.0) };
     let top = hi + 1.0 - offset;
     let bottom = lo - offset;
-    let level = |t: f64| clamp64(floor64(t + offset), lo, hi);
+    let level = |t: f64| clamp64(floor64::<ROUNDPD>(t + offset), lo, hi);
     let antiderivative = |t: f64| {
         let k = level(t);
         if MID_RISE { (k + 0.5) * t - k * (k + 1.0) / 2.0 } else { k * t - k * k / 2.0 }
@@ -879,7 +895,7 @@ mod tests {
                 reference.process(mode, g, mute_zero, x[i])
             })
             .collect();
-        for block in [1, 7, 8, 64, 128] {
+        for (block, rounded) in [1, 7, 8, 64, 128].into_iter().flat_map(|b| [(b, false), (b, true)]) {
             let mut o = Oversampler::new(128);
             let mut got = Vec::with_capacity(n);
             for (xs, gs) in x.chunks(block).zip(grids.chunks(block)) {
@@ -888,10 +904,18 @@ mod tests {
                 let lo: Vec<f32> = gs.iter().map(|g| g.k_min).collect();
                 let hi: Vec<f32> = gs.iter().map(|g| g.k_max).collect();
                 let grid = GridBlock { inv_step: &inv, step: &step, k_min: &lo, k_max: &hi };
-                got.extend_from_slice(o.process(mode, &grid, mute_zero, xs));
+                let y = if rounded {
+                    o.process::<true>(mode, &grid, mute_zero, xs)
+                } else {
+                    o.process::<false>(mode, &grid, mute_zero, xs)
+                };
+                got.extend_from_slice(y);
             }
             let first = (0..n).find(|&i| got[i] != expected[i]);
-            assert!(first.is_none(), "{mode:?} mute {mute_zero} block {block}: first difference at {first:?}");
+            assert!(
+                first.is_none(),
+                "{mode:?} mute {mute_zero} block {block} rounded {rounded}: first difference at {first:?}"
+            );
         }
     }
 
