@@ -409,7 +409,7 @@ const UP2_EVEN: [(f32, bool, usize); UP2_TAPS] = even_taps::<UP2_TAPS>(&UP2);
 ///       `array::from_fn` on every call (twice per chunk and channel) took about 6 % of the
 ///       Anti-alias profile.
 const fn phase_tap(h: &[f32], j: usize, even_history: usize, odd_history: usize) -> (f32, bool, usize) {
-    if j % 2 == 0 { (h[j], false, even_history - j / 2) } else { (h[j], true, odd_history - j.div_ceil(2)) }
+    if j.is_multiple_of(2) { (h[j], false, even_history - j / 2) } else { (h[j], true, odd_history - j.div_ceil(2)) }
 }
 
 /// [`DOWN2`]'s taps, every one, in order (see [`phase_tap`]).
