@@ -764,10 +764,10 @@ impl Engine {
                 Simd::Avx512 => unsafe { self.shaped_chunk_avx512(channels, start, n, g, gain) },
                 // SAFETY: as above.
                 Simd::Avx2 => unsafe { self.shaped_chunk_avx2(channels, start, n, g, gain) },
-                Simd::Baseline => self.shaped_chunk(channels, start, n, g, gain),
+                Simd::Baseline => self.shaped_chunk::<false>(channels, start, n, g, gain),
             }
             #[cfg(not(target_arch = "x86_64"))]
-            self.shaped_chunk(channels, start, n, g, gain);
+            self.shaped_chunk::<false>(channels, start, n, g, gain);
             return;
         }
         let error = s.listen == Listen::Error;
@@ -809,7 +809,14 @@ impl Engine {
     /// through), dither, [`quantize_shaped`], then `y·gain` or `(y - x)·gain`, which is what
     /// Mix 100 % and no bypass reduce to.
     #[inline(always)]
-    fn shaped_chunk(&mut self, channels: &mut [&mut [f32]], start: usize, n: usize, g: Grid, gain: f32) {
+    fn shaped_chunk<const ROUNDPS: bool>(
+        &mut self,
+        channels: &mut [&mut [f32]],
+        start: usize,
+        n: usize,
+        g: Grid,
+        gain: f32,
+    ) {
         let s = self.settings;
         let error = s.listen == Listen::Error;
         let mute_zero = s.dither == DitherMode::Off;
@@ -849,14 +856,14 @@ impl Engine {
                             Lane { state: &mut s0.shaping, input: x0, dither: d0, out: &mut b0[range.clone()] },
                             Lane { state: &mut s1.shaping, input: x1, dither: d1, out: &mut b1[range.clone()] },
                         ];
-                        quantize_shaped(s.quantizer, s.shaping, &mut lanes, &grid, mute_zero);
+                        quantize_shaped::<_, ROUNDPS>(s.quantizer, s.shaping, &mut lanes, &grid, mute_zero);
                         apply_gain(&mut b0[range.clone()], x0, gain, error);
                         apply_gain(&mut b1[range.clone()], x1, gain, error);
                     }
                     ([b0], [s0]) => {
                         let mut lanes =
                             [Lane { state: &mut s0.shaping, input: x0, dither: d0, out: &mut b0[range.clone()] }];
-                        quantize_shaped(s.quantizer, s.shaping, &mut lanes, &grid, mute_zero);
+                        quantize_shaped::<_, ROUNDPS>(s.quantizer, s.shaping, &mut lanes, &grid, mute_zero);
                         apply_gain(&mut b0[range.clone()], x0, gain, error);
                     }
                     _ => unreachable!("blocks and states are zipped in equal chunks"),
@@ -874,7 +881,7 @@ impl Engine {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     unsafe fn shaped_chunk_avx2(&mut self, channels: &mut [&mut [f32]], start: usize, n: usize, g: Grid, gain: f32) {
-        self.shaped_chunk(channels, start, n, g, gain);
+        self.shaped_chunk::<true>(channels, start, n, g, gain);
     }
 
     /// [`Engine::shaped_chunk`] compiled for AVX-512: the 9-tap loop's history, taps and
@@ -885,7 +892,7 @@ impl Engine {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,avx512f,avx512vl,avx512dq,avx512bw")]
     unsafe fn shaped_chunk_avx512(&mut self, channels: &mut [&mut [f32]], start: usize, n: usize, g: Grid, gain: f32) {
-        self.shaped_chunk(channels, start, n, g, gain);
+        self.shaped_chunk::<true>(channels, start, n, g, gain);
     }
 
     /// Compute the next `n` samples of every control.
@@ -1250,7 +1257,8 @@ fn antialias_chunk<const ROUNDPD: bool>(
 }
 
 /// One chunk of one channel, in place. `ROUNDPD`: the build has SSE4.1's rounding (the
-/// anti-alias staircase floors with it; the same bits).
+/// anti-alias staircase floors with it, noise shaping's two-channel loop rounds with it; the
+/// same output).
 #[inline(always)]
 fn process_chunk<const ROUNDPD: bool>(
     settings: &Settings,
@@ -1293,7 +1301,7 @@ fn process_chunk<const ROUNDPD: bool>(
         }
         shaping => {
             let mut lane = [Lane { state: &mut state.shaping, input: chain, dither: d, out: wet }];
-            quantize_shaped(settings.quantizer, shaping, &mut lane, &grid, mute_zero);
+            quantize_shaped::<_, ROUNDPD>(settings.quantizer, shaping, &mut lane, &grid, mute_zero);
         }
     }
 
