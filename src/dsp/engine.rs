@@ -610,13 +610,7 @@ impl Engine {
                 let origin = rng.position().wrapping_add(rng.key());
                 let kind = FusedKind { dither: s.dither, quantizer: s.quantizer, error: false };
                 #[cfg(target_arch = "x86_64")]
-                match self.simd {
-                    // SAFETY: `self.simd` is at most what the CPU reports (checked in `new`).
-                    Simd::Avx512 => unsafe { fused_avx512(kind, wet, &g, 1.0, origin) },
-                    // SAFETY: as above.
-                    Simd::Avx2 => unsafe { fused_avx2(kind, wet, &g, 1.0, origin) },
-                    Simd::Baseline => fused_dispatch::<false>(kind, wet, &g, 1.0, origin),
-                }
+                fused_in(self.simd, kind, wet, &g, 1.0, origin);
                 #[cfg(not(target_arch = "x86_64"))]
                 fused_dispatch::<false>(kind, wet, &g, 1.0, origin);
                 true
@@ -787,15 +781,7 @@ impl Engine {
             let origin = rng.position().wrapping_add(rng.key());
             let kind = FusedKind { dither: s.dither, quantizer: s.quantizer, error };
             #[cfg(target_arch = "x86_64")]
-            match self.simd {
-                // SAFETY: `self.simd` is at most what the CPU reports (checked in `new`). The
-                //         wider builds run the same IEEE operations in the same order, so they
-                //         are bit-identical to the baseline one (`vector_builds_are_bit_identical`).
-                Simd::Avx512 => unsafe { fused_avx512(kind, block, &g, gain, origin) },
-                // SAFETY: as above.
-                Simd::Avx2 => unsafe { fused_avx2(kind, block, &g, gain, origin) },
-                Simd::Baseline => fused_dispatch::<false>(kind, block, &g, gain, origin),
-            }
+            fused_in(self.simd, kind, block, &g, gain, origin);
             #[cfg(not(target_arch = "x86_64"))]
             fused_dispatch::<false>(kind, block, &g, gain, origin);
             state.dither.rng().advance(n);
@@ -1102,6 +1088,23 @@ fn fused_dispatch<const ROUNDPS: bool>(kind: FusedKind, block: &mut [f32], g: &G
         (DitherMode::HighPassTpdf, QuantizerMode::MidRise, true) => {
             fused::<3, true, true, ROUNDPS>(block, g, gain, word)
         }
+    }
+}
+
+/// The [`fused`] loop for `kind` in build `simd` (the fast path with or without the editor's
+/// tap).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn fused_in(simd: Simd, kind: FusedKind, block: &mut [f32], g: &Grid, gain: f32, origin: u32) {
+    match simd {
+        // SAFETY: an engine's `simd` is at most what the CPU reports (checked in `Engine::new`
+        //         and `Engine::limit_simd`). The wider builds run the same IEEE operations in
+        //         the same order, so they are bit-identical to the baseline one
+        //         (`vector_builds_are_bit_identical`).
+        Simd::Avx512 => unsafe { fused_avx512(kind, block, g, gain, origin) },
+        // SAFETY: as above.
+        Simd::Avx2 => unsafe { fused_avx2(kind, block, g, gain, origin) },
+        Simd::Baseline => fused_dispatch::<false>(kind, block, g, gain, origin),
     }
 }
 
