@@ -20,8 +20,9 @@
 //!   scale as an immediate and is two micro-operations on one port.)
 //! - **Unity gain** (Output 0 dB) skips the last multiply: `q·1` is `q`.
 //!
-//! The dither values are computed first, a chunk at a time, by the same portable code the
-//! other builds run ([`dither_at`]), then read by the vector loop.
+//! RPDF and high-pass TPDF values are computed first, a chunk at a time, by the same portable
+//! code the other builds run ([`dither_at`]), then read by the vector loop; TPDF values are
+//! computed in the vector loop itself, the same bits in fewer operations ([`tpdf_lanes`]).
 //!
 //! Reference: Intel 64 and IA-32 Architectures Software Developer's Manual, vol. 2
 //! (`VFIXUPIMMPS`, `VFPCLASSPS`, `VRANGEPS`, EVEX embedded rounding).
@@ -148,27 +149,107 @@ unsafe fn lanes<const DITHER: u8, const MID_RISE: bool, const UNITY: bool>(
 
 /// The dither of samples `first..` of the block in full-scale units (d·Δ for the dither value d
 /// in LSB of [`dither_at`], bit for bit), `word(i)` being the stream's word for sample `i`.
+/// (TPDF is computed in the vector loop itself: [`tpdf_lanes`].)
 #[inline(always)]
 fn fill_dither<const DITHER: u8>(out: &mut [MaybeUninit<f32>], word: &impl Fn(u32) -> u32, first: u32, step: f32) {
-    if DITHER == 2 {
-        // NOTE: TPDF in fewer operations, the same bits: with the word's halves a and b,
-        //       `triangular` is ((a + b + 1)·2^-16 - 1), exact in f32 (a + b + 1 < 2^17), and
-        //       times Δ it is (a + b)·(2^-16·Δ) + (2^-16·Δ - Δ): the +1, the -1 and the ·Δ
-        //       folded into two exact constants (a multiply and an add where `triangular`
-        //       then ·Δ take a multiply, a subtraction and a multiply), and the sum of the
-        //       exact product and the exact constant is the exact result, so it rounds to
-        //       itself. 8 to 10 % of the TPDF loop (A/B against `dither_at`, measured after
-        //       `triangular` itself went to one conversion).
-        let scale = step * (1.0 / 65536.0);
-        let offset = scale - step;
-        for (j, o) in out.iter_mut().enumerate() {
-            let w = word(first.wrapping_add(j as u32));
-            let halves = ((w & 0xffff) + (w >> 16)) as i32 as f32;
-            o.write(halves * scale + offset);
+    for (j, o) in out.iter_mut().enumerate() {
+        o.write(dither_at::<DITHER>(word, first.wrapping_add(j as u32)) * step);
+    }
+}
+
+/// The constants of [`tpdf_lanes`].
+#[derive(Clone, Copy)]
+struct Tpdf {
+    /// [`lowbias32`]'s two multipliers.
+    m1: __m512i,
+    m2: __m512i,
+    /// `0x8000_8000`: flips the top bit of each 16-bit half.
+    bias: __m512i,
+    /// 1 in every 16-bit half.
+    ones: __m512i,
+    /// 2^-16·Δ.
+    scale: __m512,
+}
+
+impl Tpdf {
+    /// # Safety
+    /// The CPU must support AVX-512 F.
+    #[inline(always)]
+    unsafe fn new(step: f32) -> Self {
+        // SAFETY: the caller guarantees AVX-512 F; no memory is touched.
+        unsafe {
+            Self {
+                m1: _mm512_set1_epi32(0x7feb_352d_u32 as i32),
+                m2: _mm512_set1_epi32(0x846c_a68b_u32 as i32),
+                bias: _mm512_set1_epi32(0x8000_8000_u32 as i32),
+                ones: _mm512_set1_epi16(1),
+                scale: _mm512_set1_ps(step * (1.0 / 65536.0)),
+            }
         }
-    } else {
-        for (j, o) in out.iter_mut().enumerate() {
-            o.write(dither_at::<DITHER>(word, first.wrapping_add(j as u32)) * step);
+    }
+}
+
+/// The TPDF dither in full-scale units (d·Δ, bit for bit `dither_at::<2>` times Δ) of the 16
+/// samples whose stream counters are `c` (their words are `lowbias32(c)`).
+///
+/// NOTE: The same value in fewer operations. With the word's halves a and b, `triangular` is
+///       ((a + b + 1)·2^-16 - 1), and times Δ that is exactly (a + b - 65535)·s for s =
+///       2^-16·Δ (every step exact: a power-of-two Δ, integers below 2^17). `vpmaddwd` of the
+///       word with each half's top bit flipped sums the halves as signed 16-bit numbers,
+///       a + b - 65536, in one operation (the flip merges into the hash's last xor as one
+///       `vpternlogd`), and one fused multiply-add forms (a + b - 65536)·s + s, exact, so
+///       rounding it changes nothing (the plain loops never fuse a rounded product). Against
+///       `triangular` written out (and, shift, add, convert, multiply, subtract, multiply)
+///       that is four operations fewer per vector, and the values never go through memory.
+///
+/// # Safety
+/// The CPU must support AVX-512 F and BW.
+#[inline(always)]
+unsafe fn tpdf_lanes(c: __m512i, t: &Tpdf) -> __m512 {
+    // SAFETY: the caller guarantees AVX-512 F and BW; no memory is touched.
+    unsafe {
+        // `lowbias32` up to its last xor-shift, which joins the flip of the halves' top bits.
+        let x = _mm512_xor_si512(c, _mm512_srli_epi32::<16>(c));
+        let x = _mm512_mullo_epi32(x, t.m1);
+        let x = _mm512_xor_si512(x, _mm512_srli_epi32::<15>(x));
+        let x = _mm512_mullo_epi32(x, t.m2);
+        tpdf_of_mixed(x, t)
+    }
+}
+
+/// [`tpdf_lanes`] from the hash before its last xor-shift: the word is `x ^ (x >> 16)`.
+///
+/// # Safety
+/// The CPU must support AVX-512 F and BW.
+#[inline(always)]
+unsafe fn tpdf_of_mixed(x: __m512i, t: &Tpdf) -> __m512 {
+    // SAFETY: the caller guarantees AVX-512 F and BW; no memory is touched.
+    unsafe {
+        // 0x96: a ^ b ^ c.
+        let flipped = _mm512_ternarylogic_epi32::<0x96>(x, _mm512_srli_epi32::<16>(x), t.bias);
+        let sum = _mm512_cvtepi32_ps(_mm512_madd_epi16(flipped, t.ones));
+        _mm512_fmadd_ps(sum, t.scale, t.scale)
+    }
+}
+
+/// The next vector's dither in full-scale units: TPDF from `counter` (then advanced by 16),
+/// RPDF and high-pass TPDF from `d` (lanes under `m`), none as zeros.
+///
+/// # Safety
+/// The CPU must support AVX-512 F and BW; with dither 1 or 3, `d` must be readable in the
+/// lanes of `m`.
+#[inline(always)]
+unsafe fn next_dither<const DITHER: u8>(counter: &mut __m512i, t: &Tpdf, d: *const f32, m: __mmask16) -> __m512 {
+    // SAFETY: the caller guarantees the features and `d`'s lanes.
+    unsafe {
+        match DITHER {
+            2 => {
+                let v = tpdf_lanes(*counter, t);
+                *counter = _mm512_add_epi32(*counter, _mm512_set1_epi32(16));
+                v
+            }
+            1 | 3 => _mm512_maskz_loadu_ps(m, d),
+            _ => _mm512_setzero_ps(),
         }
     }
 }
@@ -198,26 +279,34 @@ unsafe fn run<const DITHER: u8, const MID_RISE: bool, const UNITY: bool>(
             gain: _mm512_set1_ps(gain),
         };
         let word = |i: u32| lowbias32(origin.wrapping_add(i));
+        // TPDF: the stream counters of the next 16 samples.
+        let tpdf = Tpdf::new(p.step);
+        let mut counter = _mm512_add_epi32(
+            _mm512_set1_epi32(origin as i32),
+            _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+        );
         // NOTE: Left uninitialised (zeroing it cost about 5 % of the TPDF loop): the vector loop
         //       reads only the lanes the dither loop has just written.
         let mut dstep = [MaybeUninit::<f32>::uninit(); DITHER_CHUNK];
+        let from_memory = DITHER == 1 || DITHER == 3;
         for (k, chunk) in block.chunks_mut(DITHER_CHUNK).enumerate() {
             let n = chunk.len();
-            if DITHER != 0 {
+            if from_memory {
                 fill_dither::<DITHER>(&mut dstep[..n], &word, (k * DITHER_CHUNK) as u32, p.step);
             }
             let full = n - n % 16;
             let out = chunk.as_mut_ptr();
             let d = dstep.as_ptr().cast::<f32>();
+            // NOTE: Every chunk but the last is whole vectors, so `counter` runs in step.
             for j in (0..full).step_by(16) {
                 let y = _mm512_loadu_ps(out.add(j));
-                let ds = if DITHER != 0 { _mm512_loadu_ps(d.add(j)) } else { _mm512_setzero_ps() };
+                let ds = next_dither::<DITHER>(&mut counter, &tpdf, d.add(j), !0);
                 _mm512_storeu_ps(out.add(j), lanes::<DITHER, MID_RISE, UNITY>(y, ds, &c));
             }
             if full < n {
                 let m: __mmask16 = (1u16 << (n - full)) - 1;
                 let y = _mm512_maskz_loadu_ps(m, out.add(full));
-                let ds = if DITHER != 0 { _mm512_maskz_loadu_ps(m, d.add(full)) } else { _mm512_setzero_ps() };
+                let ds = next_dither::<DITHER>(&mut counter, &tpdf, d.add(full), m);
                 _mm512_mask_storeu_ps(out.add(full), m, lanes::<DITHER, MID_RISE, UNITY>(y, ds, &c));
             }
         }
@@ -308,9 +397,46 @@ mod tests {
         check_fill::<1>();
     }
 
+    /// The TPDF lanes, bit for bit the portable dither (`dither_at::<2>`, then ·Δ): from words
+    /// (the edges of both halves and a stretch of the stream) at the coarsest and finest
+    /// steps, and from stream counters through the hash, across the counter's wrap.
     #[test]
-    fn tpdf_fill_is_the_portable_dither() {
-        check_fill::<2>();
+    fn tpdf_lanes_are_the_portable_dither() {
+        if !(is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512bw")) {
+            eprintln!("skipped: this CPU has no AVX-512 F and BW");
+            return;
+        }
+        let edges = [0u32, 1, 0xffff, 0x1_0000, 0x8000_8000, 0xffff_0000, 0xfffe_ffff, 0xffff_ffff];
+        let words: Vec<u32> = edges.iter().copied().chain((0..50_000u32).map(lowbias32)).collect();
+        let lanes = |v: __m512| {
+            let mut a = [0.0f32; 16];
+            // SAFETY: `a` holds 16 floats.
+            unsafe { _mm512_storeu_ps(a.as_mut_ptr(), v) };
+            a
+        };
+        for step in [1.0, 0.5, 2f32.powi(-7), 2f32.powi(-22)] {
+            // SAFETY: AVX-512 F and BW are present (checked above).
+            let t = unsafe { Tpdf::new(step) };
+            for w in words.chunks_exact(16) {
+                // The hash before its last xor-shift that ends in `w`: x ^ (x >> 16) = w.
+                let x: Vec<u32> = w.iter().map(|&w| w ^ (w >> 16)).collect();
+                // SAFETY: as above; `x` holds 16 words.
+                let got = lanes(unsafe { tpdf_of_mixed(_mm512_loadu_si512(x.as_ptr().cast()), &t) });
+                for (l, &w) in w.iter().enumerate() {
+                    let want = dither_at::<2>(&|_| w, 0) * step;
+                    assert_eq!(got[l].to_bits(), want.to_bits(), "step {step}, word {w:#x}");
+                }
+            }
+            for first in [0u32, 0xffff_fff8, 0x7fff_fff0, 12_345] {
+                let c: Vec<u32> = (0..16).map(|l| first.wrapping_add(l)).collect();
+                // SAFETY: as above; `c` holds 16 counters.
+                let got = lanes(unsafe { tpdf_lanes(_mm512_loadu_si512(c.as_ptr().cast()), &t) });
+                for (l, &c) in c.iter().enumerate() {
+                    let want = dither_at::<2>(&lowbias32, c) * step;
+                    assert_eq!(got[l].to_bits(), want.to_bits(), "step {step}, counter {c:#x}");
+                }
+            }
+        }
     }
 
     #[test]
