@@ -35,6 +35,8 @@ pub struct Stairstep {
     editor_open: Arc<AtomicUsize>,
     /// The latency last reported to the host, in samples.
     reported_latency: u32,
+    /// The Sample Rate conversion of the last block (audio thread only).
+    rate_memo: params::RateMemo,
 }
 
 impl Default for Stairstep {
@@ -49,6 +51,7 @@ impl Default for Stairstep {
             reader: Arc::new(Mutex::new(reader)),
             editor_open: Arc::new(AtomicUsize::new(0)),
             reported_latency: 0,
+            rate_memo: params::RateMemo::default(),
         }
     }
 }
@@ -123,7 +126,7 @@ impl Plugin for Stairstep {
         _aux: &mut AuxiliaryBuffers,
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
-        self.engine.set_settings(self.params.settings());
+        self.engine.set_settings(self.params.settings_memo(&mut self.rate_memo));
         // Anti-alias adds latency: tell the host when it changes.
         let latency = self.engine.latency() as u32;
         if latency != self.reported_latency {

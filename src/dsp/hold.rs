@@ -191,6 +191,24 @@ mod tests {
         assert!((g.len() as f64 - 8000.0).abs() < 150.0, "{}", g.len());
     }
 
+    /// The engine's fast paths rely on this: after `free_run`, whatever the clock did before and
+    /// whatever rate and jitter come next, the next sample is a take (so a held value left
+    /// from before is never output).
+    #[test]
+    fn free_run_takes_the_next_sample() {
+        for (before, inc, jit) in [(0, 0.001, 0.0), (7, 0.1, 1.0), (5000, 0.3, 0.5), (33, 1e-9, 1.0), (1, 0.9999, 0.0)]
+        {
+            let mut clock = HoldClock::new(3);
+            let mut mask = vec![false; before];
+            clock.fill(&vec![0.37; before], &vec![0.8; before], &mut mask);
+            clock.free_run();
+            let mut next = [false; 2];
+            clock.fill(&[inc; 2], &[jit; 2], &mut next);
+            assert!(next[0], "after {before} samples, then increment {inc}, jitter {jit}");
+            assert!(!next[1], "the rate is reduced from the second sample on");
+        }
+    }
+
     #[test]
     fn reset_reproduces_the_jittered_clock() {
         let mut clock = HoldClock::new(5);
