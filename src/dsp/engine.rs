@@ -2239,6 +2239,45 @@ mod fast_path_tests {
         }
     }
 
+    /// The AVX-512 TPDF loop shares the counters' top half across a run of vectors between
+    /// multiples of 2^16: the same bits as the portable loop at stream positions that put a
+    /// crossing inside a vector (every offset from 1 to 15), at one exactly between vectors,
+    /// across the counter's wrap, and over blocks longer than one run.
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn tpdf_across_counter_runs_is_the_portable_loop() {
+        if Simd::detect() != Simd::Avx512 {
+            eprintln!("skipped: this CPU has no AVX-512");
+            return;
+        }
+        let mut seed = 11u32;
+        let input: Vec<f32> = (0..70_003)
+            .map(|_| {
+                seed = lowbias32(seed);
+                (seed as f32 / u32::MAX as f32) * 2.4 - 1.2
+            })
+            .collect();
+        let mut origins: Vec<u32> = (0..=16).map(|k| 0x3_0000 - 16 * 3 - k).collect();
+        origins.extend([0xffff_ffe0 - 5, 0xffff_0000 - 64, 0xfff0_0000, 12_345]);
+        for origin in origins {
+            for (quantizer, bits, gain, len) in [
+                (QuantizerMode::MidTread, 8.0, 1.0, 200),
+                (QuantizerMode::MidRise, 8.0, 0.7, 77),
+                (QuantizerMode::MidTread, 16.0, 0.7, 70_003),
+                (QuantizerMode::MidRise, 3.0, 1.0, 70_003),
+            ] {
+                let g = Grid::new(bits, quantizer);
+                let kind = FusedKind { dither: DitherMode::Tpdf, quantizer, error: false };
+                let (mut a, mut b) = (input[..len].to_vec(), input[..len].to_vec());
+                fused_dispatch::<false>(kind, &mut a, &g, gain, origin);
+                // SAFETY: AVX-512 support was checked above.
+                unsafe { fused_avx512(kind, &mut b, &g, gain, origin) };
+                let first = a.iter().zip(&b).position(|(x, y)| x.to_bits() != y.to_bits());
+                assert_eq!(first, None, "origin {origin:#x}, {quantizer:?}, {bits} bits, {len} samples");
+            }
+        }
+    }
+
     /// Subnormal input is silence in every build, also where it meets a dither value of exactly
     /// zero (a negative one would floor to the level below zero in mid-rise): a block of
     /// subnormals of both signs at a stream position whose TPDF words give zero.

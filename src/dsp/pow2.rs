@@ -208,9 +208,18 @@ impl Tpdf {
 #[inline(always)]
 unsafe fn tpdf_lanes(c: __m512i, t: &Tpdf) -> __m512 {
     // SAFETY: the caller guarantees AVX-512 F and BW; no memory is touched.
+    unsafe { tpdf_of_shifted(_mm512_xor_si512(c, _mm512_srli_epi32::<16>(c)), t) }
+}
+
+/// [`tpdf_lanes`] from the hash after its first xor-shift: `x` is `c ^ (c >> 16)`.
+///
+/// # Safety
+/// The CPU must support AVX-512 F and BW.
+#[inline(always)]
+unsafe fn tpdf_of_shifted(x: __m512i, t: &Tpdf) -> __m512 {
+    // SAFETY: the caller guarantees AVX-512 F and BW; no memory is touched.
     unsafe {
         // `lowbias32` up to its last xor-shift, which joins the flip of the halves' top bits.
-        let x = _mm512_xor_si512(c, _mm512_srli_epi32::<16>(c));
         let x = _mm512_mullo_epi32(x, t.m1);
         let x = _mm512_xor_si512(x, _mm512_srli_epi32::<15>(x));
         let x = _mm512_mullo_epi32(x, t.m2);
@@ -233,30 +242,44 @@ unsafe fn tpdf_of_mixed(x: __m512i, t: &Tpdf) -> __m512 {
     }
 }
 
-/// The next vector's dither in full-scale units: TPDF from `counter` (then advanced by 16),
-/// RPDF and high-pass TPDF from `d` (lanes under `m`), none as zeros.
+/// The next vector's dither in full-scale units: RPDF and high-pass TPDF from `d` (lanes
+/// under `m`), none as zeros. (TPDF has its own loop, [`run_tpdf`].)
 ///
 /// # Safety
-/// The CPU must support AVX-512 F and BW; with dither 1 or 3, `d` must be readable in the
-/// lanes of `m`.
+/// The CPU must support AVX-512 F; with dither 1 or 3, `d` must be readable in the lanes of
+/// `m`.
 #[inline(always)]
-unsafe fn next_dither<const DITHER: u8>(counter: &mut __m512i, t: &Tpdf, d: *const f32, m: __mmask16) -> __m512 {
+unsafe fn next_dither<const DITHER: u8>(d: *const f32, m: __mmask16) -> __m512 {
     // SAFETY: the caller guarantees the features and `d`'s lanes.
     unsafe {
         match DITHER {
-            2 => {
-                let v = tpdf_lanes(*counter, t);
-                *counter = _mm512_add_epi32(*counter, _mm512_set1_epi32(16));
-                v
-            }
             1 | 3 => _mm512_maskz_loadu_ps(m, d),
             _ => _mm512_setzero_ps(),
         }
     }
 }
 
-/// The loop over one block: dither values a chunk at a time, then the vectors, the last
-/// partial one under a mask.
+impl Constants {
+    /// # Safety
+    /// The CPU must support AVX-512 F.
+    #[inline(always)]
+    unsafe fn new(p: &Pow2Grid, gain: f32) -> Self {
+        // SAFETY: the caller guarantees AVX-512 F; no memory is touched.
+        unsafe {
+            Self {
+                fixup: _mm512_set1_epi32(FIXUP),
+                half: _mm512_set1_ps(p.half),
+                magic: _mm512_set1_ps(p.magic),
+                edge: _mm512_set1_ps(EDGE),
+                gain: _mm512_set1_ps(gain),
+            }
+        }
+    }
+}
+
+/// The loop over one block without dither or with a dither read from memory (RPDF,
+/// high-pass TPDF): dither values a chunk at a time, then the vectors, the last partial one
+/// under a mask.
 ///
 /// # Safety
 /// The CPU must support AVX-512 F, VL, DQ and BW, and AVX2.
@@ -267,25 +290,14 @@ unsafe fn run<const DITHER: u8, const MID_RISE: bool, const UNITY: bool>(
     gain: f32,
     origin: u32,
 ) {
+    debug_assert!(DITHER != 2, "TPDF runs in run_tpdf");
     // SAFETY: the caller guarantees the features; every load and store below stays inside
     //         `chunk` or `dstep` (full vectors below `full`, the rest under a mask of the
     //         remaining lanes), and reads of `dstep` stay within the `n` values written to it
     //         for this chunk.
     unsafe {
-        let c = Constants {
-            fixup: _mm512_set1_epi32(FIXUP),
-            half: _mm512_set1_ps(p.half),
-            magic: _mm512_set1_ps(p.magic),
-            edge: _mm512_set1_ps(EDGE),
-            gain: _mm512_set1_ps(gain),
-        };
+        let c = Constants::new(p, gain);
         let word = |i: u32| lowbias32(origin.wrapping_add(i));
-        // TPDF: the stream counters of the next 16 samples.
-        let tpdf = Tpdf::new(p.step);
-        let mut counter = _mm512_add_epi32(
-            _mm512_set1_epi32(origin as i32),
-            _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-        );
         // NOTE: Left uninitialised (zeroing it cost about 5 % of the TPDF loop): the vector loop
         //       reads only the lanes the dither loop has just written.
         let mut dstep = [MaybeUninit::<f32>::uninit(); DITHER_CHUNK];
@@ -298,18 +310,76 @@ unsafe fn run<const DITHER: u8, const MID_RISE: bool, const UNITY: bool>(
             let full = n - n % 16;
             let out = chunk.as_mut_ptr();
             let d = dstep.as_ptr().cast::<f32>();
-            // NOTE: Every chunk but the last is whole vectors, so `counter` runs in step.
             for j in (0..full).step_by(16) {
                 let y = _mm512_loadu_ps(out.add(j));
-                let ds = next_dither::<DITHER>(&mut counter, &tpdf, d.add(j), !0);
+                let ds = next_dither::<DITHER>(d.add(j), !0);
                 _mm512_storeu_ps(out.add(j), lanes::<DITHER, MID_RISE, UNITY>(y, ds, &c));
             }
             if full < n {
                 let m: __mmask16 = (1u16 << (n - full)) - 1;
                 let y = _mm512_maskz_loadu_ps(m, out.add(full));
-                let ds = next_dither::<DITHER>(&mut counter, &tpdf, d.add(full), m);
+                let ds = next_dither::<DITHER>(d.add(full), m);
                 _mm512_mask_storeu_ps(out.add(full), m, lanes::<DITHER, MID_RISE, UNITY>(y, ds, &c));
             }
+        }
+    }
+}
+
+/// The loop over one block with TPDF, the dither computed in the vector loop from the stream
+/// counters ([`tpdf_lanes`]).
+///
+/// NOTE: The hash's first step is `c ^ (c >> 16)`. Sixteen consecutive counters that do not
+///       cross a multiple of 2^16 share `c >> 16`, so over a run of such vectors (4,096 in a
+///       row, 65,536 samples, between crossings) it is one broadcast value, and the step is
+///       one xor instead of a shift and an xor: one operation in 20 fewer per vector. A vector
+///       that crosses (or wraps past 2^32) takes the full step. The same words either way.
+///
+/// # Safety
+/// The CPU must support AVX-512 F, VL, DQ and BW, and AVX2.
+#[inline(always)]
+unsafe fn run_tpdf<const MID_RISE: bool, const UNITY: bool>(block: &mut [f32], p: &Pow2Grid, gain: f32, origin: u32) {
+    // SAFETY: the caller guarantees the features; every load and store below stays inside
+    //         `block` (full vectors below `full`, the rest under a mask of the remaining
+    //         lanes).
+    unsafe {
+        let c = Constants::new(p, gain);
+        let t = Tpdf::new(p.step);
+        let ids = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        let sixteen = _mm512_set1_epi32(16);
+        let n = block.len();
+        let full = n - n % 16;
+        let out = block.as_mut_ptr();
+        let mut j = 0;
+        while j < full {
+            // Lane 0's counter, and how many of the following counters share its top half.
+            let c0 = origin.wrapping_add(j as u32);
+            let mut counter = _mm512_add_epi32(_mm512_set1_epi32(c0 as i32), ids);
+            let room = (0xffff - (c0 & 0xffff)) as usize;
+            if room < 15 {
+                // This vector crosses a multiple of 2^16.
+                let y = _mm512_loadu_ps(out.add(j));
+                let ds = tpdf_lanes(counter, &t);
+                _mm512_storeu_ps(out.add(j), lanes::<2, MID_RISE, UNITY>(y, ds, &c));
+                j += 16;
+                continue;
+            }
+            // The vectors from `j` whose 16 counters all lie in c0's run of 2^16.
+            let end = full.min(j + 16 * ((room - 15) / 16 + 1));
+            let high = _mm512_set1_epi32((c0 >> 16) as i32);
+            while j < end {
+                let y = _mm512_loadu_ps(out.add(j));
+                let ds = tpdf_of_shifted(_mm512_xor_si512(counter, high), &t);
+                counter = _mm512_add_epi32(counter, sixteen);
+                _mm512_storeu_ps(out.add(j), lanes::<2, MID_RISE, UNITY>(y, ds, &c));
+                j += 16;
+            }
+        }
+        if full < n {
+            let m: __mmask16 = (1u16 << (n - full)) - 1;
+            let counter = _mm512_add_epi32(_mm512_set1_epi32(origin.wrapping_add(full as u32) as i32), ids);
+            let y = _mm512_maskz_loadu_ps(m, out.add(full));
+            let ds = tpdf_lanes(counter, &t);
+            _mm512_mask_storeu_ps(out.add(full), m, lanes::<2, MID_RISE, UNITY>(y, ds, &c));
         }
     }
 }
@@ -330,6 +400,16 @@ pub unsafe fn fused(
     origin: u32,
 ) {
     macro_rules! go {
+        (2, $r:literal) => {
+            // SAFETY: this function's features are the callee's requirement.
+            unsafe {
+                if gain == 1.0 {
+                    run_tpdf::<$r, true>(block, p, gain, origin)
+                } else {
+                    run_tpdf::<$r, false>(block, p, gain, origin)
+                }
+            }
+        };
         ($d:literal, $r:literal) => {
             // SAFETY: this function's features are the callee's requirement.
             unsafe {
