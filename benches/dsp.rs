@@ -68,19 +68,27 @@ fn bench(c: &mut Criterion) {
             })
         });
     }
-    let mut run = |name: String, engine: &mut Engine| {
+    let mut run_on = |name: String, engine: &mut Engine, x: &[f32]| {
         group.bench_function(BenchmarkId::from_parameter(name), |b| {
             b.iter(|| {
-                l.copy_from_slice(black_box(&x));
-                r.copy_from_slice(black_box(&x));
+                l.copy_from_slice(black_box(x));
+                r.copy_from_slice(black_box(x));
                 engine.process(&mut [&mut l, &mut r]);
                 black_box((&l, &r));
             })
         });
     };
     for (name, settings) in modes() {
-        run(name.to_string(), &mut Engine::new(2, SR, settings, DEFAULT_SEED));
+        run_on(name.to_string(), &mut Engine::new(2, SR, settings, DEFAULT_SEED), &x);
     }
+    // Anti-alias where its staircase also takes the second loop, the still-input fallback and
+    // the clipping branches: silence, and the sine driven past full scale.
+    let aa = modes().into_iter().find(|(n, _)| *n == "anti-alias").map(|(_, s)| s).unwrap_or_default();
+    for (name, gain) in [("anti-alias, silence", 0.0), ("anti-alias, clipped", 2.0)] {
+        let y: Vec<f32> = x.iter().map(|v| v * gain).collect();
+        run_on(name.to_string(), &mut Engine::new(2, SR, aa, DEFAULT_SEED), &y);
+    }
+    let mut run = |name: String, engine: &mut Engine| run_on(name, engine, &x);
     // The narrower vector builds of the modes with targets, as a CPU without AVX-512 (or
     // without AVX2) runs them. Skipped where the CPU lacks them.
     #[cfg(target_arch = "x86_64")]

@@ -5,7 +5,8 @@ the same run, one after another in each of ROUNDS rounds; each is reported as it
 ns per sample per channel, and the ratio as the median of the rounds' own ratios (each from
 two calls a few milliseconds apart, so slow drifts of the machine cancel). Stairstep bypassed
 (the framework's wrapper, the host's buffer handling and a sanitizing pass, no crushing)
-separates the framework's share from Stairstep's own.
+separates the framework's share from Stairstep's own; Stairstep at 8 bits without dither
+separates the dither's share from the quantizer's.
 
 Usage: .venv/bin/python scripts/bench_host.py [path/to/Stairstep.vst3] > target/bench_host.json
 """
@@ -35,24 +36,32 @@ def main():
     stairstep = pedalboard.load_plugin(path)
     stairstep.parameters["bit_depth_bits"].raw_value = (8 - 1) / 23
     stairstep.dither = "TPDF"
+    undithered = pedalboard.load_plugin(path)
+    undithered.parameters["bit_depth_bits"].raw_value = (8 - 1) / 23
+    undithered.dither = "Off"
     bypassed = pedalboard.load_plugin(path)
     bypassed.bypass = True
     builtin = pedalboard.Bitcrush(bit_depth=8)
     rows = []
     for block in (64, 512, 4096):
-        for fx in (stairstep, bypassed, builtin):  # warm up
+        for fx in (stairstep, undithered, bypassed, builtin):  # warm up
             timed(fx, x[:, : SR], block)
-        times = {"stairstep": [], "bypassed": [], "bitcrush": []}
+        times = {"stairstep": [], "undithered": [], "bypassed": [], "bitcrush": []}
         for _ in range(ROUNDS):
             times["stairstep"].append(timed(stairstep, x, block))
             times["bitcrush"].append(timed(builtin, x, block))
+            times["undithered"].append(timed(undithered, x, block))
             times["bypassed"].append(timed(bypassed, x, block))
         med = {k: float(np.median(v)) for k, v in times.items()}
         ratios = np.array(times["stairstep"]) / np.array(times["bitcrush"])
-        rows.append({"block": block, **med, "ratio": float(np.median(ratios))})
+        plain = np.array(times["undithered"]) / np.array(times["bitcrush"])
+        rows.append(
+            {"block": block, **med, "ratio": float(np.median(ratios)), "undithered_ratio": float(np.median(plain))}
+        )
         print(
-            f"block {block:5}: Stairstep 8-bit TPDF {med['stairstep']:.2f} ns, bypassed {med['bypassed']:.2f} ns, "
-            f"Bitcrush {med['bitcrush']:.2f} ns, ratio {rows[-1]['ratio']:.2f}",
+            f"block {block:5}: Stairstep 8-bit TPDF {med['stairstep']:.2f} ns, no dither {med['undithered']:.2f} ns, "
+            f"bypassed {med['bypassed']:.2f} ns, Bitcrush {med['bitcrush']:.2f} ns, ratio {rows[-1]['ratio']:.2f} "
+            f"(no dither {rows[-1]['undithered_ratio']:.2f})",
             file=sys.stderr,
         )
     json.dump({"rows": rows, "seconds": SECONDS, "rounds": ROUNDS}, sys.stdout, indent=1)

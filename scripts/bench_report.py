@@ -1,11 +1,10 @@
-"""Writes docs/BENCHMARKS.md and docs/benchmarks.png from criterion's results
-(target/criterion) and the host benchmark (target/bench_host.json).
+"""Writes docs/BENCHMARKS.md and docs/benchmarks.png from the runs that scripts/bench_all.sh
+saves in target/bench_runs (each figure the median of the runs, with their range), or, if
+there are none, from criterion's latest results (target/criterion) and one host run
+(target/bench_host.json).
 
-Regenerate everything:
-    cargo bench --bench dsp
-    cargo xtask bundle stairstep --release
-    .venv/bin/python scripts/bench_host.py > target/bench_host.json
-    .venv/bin/python scripts/bench_report.py
+Regenerate everything (three runs of each benchmark):
+    bash scripts/bench_all.sh 3
 """
 
 import json
@@ -20,6 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 GROUP = ROOT / "target" / "criterion" / "per sample per channel"
+RUNS = ROOT / "target" / "bench_runs"
 SAMPLES = 1024  # criterion throughput: 512 frames x 2 channels per iteration
 
 ORDER = [
@@ -33,6 +33,8 @@ ORDER = [
     "shaping 9-tap",
     "rate 8 kHz + filters",
     "anti-alias",
+    "anti-alias, silence",
+    "anti-alias, clipped",
     "bypassed",
     "plain 8-bit, editor open",
     "TPDF, editor open",
@@ -43,15 +45,47 @@ BUILDS = ["plain 8-bit", "TPDF", "shaping 9-tap", "anti-alias"]
 TARGETS = {"plain 8-bit": 0.5, "TPDF": 1.0, "shaping 9-tap": 3.0, "anti-alias": 10.0}
 
 
+def median(values):
+    v = sorted(values)
+    n = len(v)
+    return v[n // 2] if n % 2 else 0.5 * (v[n // 2 - 1] + v[n // 2])
+
+
 def criterion_ns():
-    out = {}
+    """Per mode: (median over the runs of criterion's median, lowest, highest), ns per sample
+    per channel."""
     names = ORDER + [f"{n} ({b})" for n in BUILDS for b in ("AVX2 build", "SSE2 build")]
+    runs = sorted(RUNS.glob("dsp-*")) or [None]
+    out = {}
     for name in names:
-        est = GROUP / name / "new" / "estimates.json"
-        if est.exists():
-            data = json.loads(est.read_text())
-            out[name] = data["median"]["point_estimate"] / SAMPLES
-    return out
+        values = []
+        for run in runs:
+            est = GROUP / name / "new" / "estimates.json" if run is None else run / f"{name}.json"
+            if est.exists():
+                values.append(json.loads(est.read_text())["median"]["point_estimate"] / SAMPLES)
+        if values:
+            out[name] = (median(values), min(values), max(values))
+    return out, len(runs) if runs != [None] else 1
+
+
+def host_rows():
+    """The host rows, each field the median over the runs, with each ratio's range."""
+    files = sorted(RUNS.glob("host-*.json")) or [ROOT / "target" / "bench_host.json"]
+    hosts = [json.loads(f.read_text()) for f in files]
+    rows = []
+    for i, first in enumerate(hosts[0]["rows"]):
+        row = {"block": first["block"]}
+        for key in first:
+            if key != "block":
+                values = [h["rows"][i][key] for h in hosts if key in h["rows"][i]]
+                row[key] = median(values)
+                row[f"{key}_range"] = (min(values), max(values))
+        rows.append(row)
+    return {"rows": rows, "rounds": hosts[0]["rounds"], "seconds": hosts[0]["seconds"], "runs": len(hosts)}
+
+
+def spread(lo, hi):
+    return f"{lo:.2f} to {hi:.2f}"
 
 
 def cpu():
@@ -65,8 +99,9 @@ def cpu():
 
 
 def main():
-    dsp = criterion_ns()
-    host = json.loads((ROOT / "target" / "bench_host.json").read_text())
+    ranged, runs = criterion_ns()
+    dsp = {name: v[0] for name, v in ranged.items()}
+    host = host_rows()
     rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
     floor = dsp.get("copy (floor)", float("nan"))
     lines = [
@@ -75,22 +110,27 @@ def main():
         f"Machine: {cpu()}, {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores, "
         f"{rustc}, release profile (thin LTO, one codegen unit), baseline x86_64 build with AVX2 and AVX-512 builds of the hot loops chosen at run time (bit-identical to the SSE2 ones, tested); this machine runs the AVX-512 ones.",
         "",
-        "Regenerate: `cargo bench --bench dsp`, `cargo xtask bundle stairstep --release`,",
-        "`.venv/bin/python scripts/bench_host.py > target/bench_host.json`,",
-        "`.venv/bin/python scripts/bench_report.py`.",
+        f"Regenerate: `bash scripts/bench_all.sh {max(runs, host['runs'])}` (criterion's `cargo bench --bench dsp` and",
+        "the host benchmark `scripts/bench_host.py` that many times each, then",
+        "`scripts/bench_report.py`). Each figure is the median of the runs; the ranges are",
+        "the lowest and highest run. This machine's speed drifts within minutes (a dependent",
+        "add loop measured 3.4 and 2.4 GHz one after the other), so single runs differ by 10 to",
+        "40 %.",
         "",
         "## DSP core (criterion)",
         "",
-        "Stereo blocks of 512 samples, settled parameters; time per sample per channel, median.",
+        f"Stereo blocks of 512 samples, settled parameters; time per sample per channel, criterion's "
+        f"median, median of {runs} run{'s' if runs > 1 else ''}.",
         "",
-        "| mode | ns/sample | × copy floor | target |",
-        "|---|---:|---:|---:|",
+        "| mode | ns/sample | range over the runs | × copy floor | target |",
+        "|---|---:|---:|---:|---:|",
     ]
     for name in ORDER:
         if name in dsp:
             target = TARGETS.get(name)
             lines.append(
-                f"| {name} | {dsp[name]:.2f} | {dsp[name] / floor:.1f} | {f'{target:.1f}' if target else ''} |"
+                f"| {name} | {dsp[name]:.2f} | {spread(*ranged[name][1:])} | {dsp[name] / floor:.1f} "
+                f"| {f'{target:.1f}' if target else ''} |"
             )
     if any(f"{n} (AVX2 build)" in dsp for n in BUILDS):
         lines += [
@@ -112,18 +152,25 @@ def main():
         "Stairstep's VST3 at 8 bits with TPDF against pedalboard's built-in `Bitcrush` (8 bits, no",
         "dither), timed one after the other in each round of the same run. Stairstep bypassed is",
         "the framework's share: nice-plug's VST3 wrapper, pedalboard's plugin hosting and a",
-        "sanitizing pass, no crushing; Stairstep's own share is the difference. ns per sample per",
-        f"channel, median of {host['rounds']} rounds of {host['seconds']} s of audio; the ratio is the",
-        "median of the rounds' own ratios.",
+        "sanitizing pass, no crushing; Stairstep's own share is the difference. Stairstep at 8",
+        "bits without dither, in the same rounds, shows how much of that share is the dither's.",
+        f"ns per sample per channel, median of {host['rounds']} rounds of {host['seconds']} s of audio; the",
+        "ratios are the medians of the rounds' own ratios. Each figure is the median of",
+        f"{host['runs']} run{'s' if host['runs'] > 1 else ''} of the script, with the ratio's range over them.",
         "",
-        "| block | Stairstep 8-bit TPDF | Stairstep bypassed (framework) | Stairstep's own | Bitcrush | ratio (target 1.3 at 512) |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| block | Stairstep 8-bit TPDF | Stairstep bypassed (framework) | Stairstep's own | Stairstep 8-bit, no dither | Bitcrush | ratio (target 1.3 at 512) | ratio, no dither |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in host["rows"]:
         own = r["stairstep"] - r["bypassed"]
+        plain = f"{r['undithered']:.2f}" if "undithered" in r else ""
+        plain_ratio = (
+            f"{r['undithered_ratio']:.2f} ({spread(*r['undithered_ratio_range'])})" if "undithered_ratio" in r else ""
+        )
         lines.append(
             f"| {r['block']} | {r['stairstep']:.2f} | {r['bypassed']:.2f} ({r['bypassed'] / r['stairstep']:.0%}) "
-            f"| {own:.2f} | {r['bitcrush']:.2f} | {r['ratio']:.2f} |"
+            f"| {own:.2f} | {plain} | {r['bitcrush']:.2f} | {r['ratio']:.2f} ({spread(*r['ratio_range'])}) "
+            f"| {plain_ratio} |"
         )
     lines += [
         "",
@@ -140,8 +187,10 @@ def main():
         "  loops (`src/dsp/pow2.rs`): the step is a power of two, so nothing needs scaling, and",
         "  an 8-bit vector is five operations: `vfixupimmps` (NaN and infinities to zero), an",
         "  add of Δ/2, `vrangeps` (the clamp), an add rounded toward -inf and a subtraction (the",
-        "  floor). The portable AVX-512 loop took about 11. TPDF adds the dither values,",
-        "  computed a chunk ahead by the portable hash with the two uniforms summed as integers.",
+        "  floor). The portable AVX-512 loop took about 11. TPDF computes its dither in",
+        "  the same loop (`lowbias32` of the stream counter, its halves summed by `vpmaddwd`, one",
+        "  exact multiply-add): 11 more operations per vector, the hash's first xor-shift one",
+        "  xor where sixteen counters share their top half.",
         "  Settled noise shaping has its own fused loop",
         "  (`shaped_chunk`), settled bypass its own pass (`bypass_rest`). Everything else (ramps",
         "  in progress, drive, curves, sample-rate reduction, filters, anti-alias) takes the",
@@ -177,7 +226,7 @@ def main():
         "  only in a second loop that runs over blocks where some segment is still or reaches a",
         "  clipping point (silence, a held or clipped signal). The AVX2 and AVX-512 builds",
         "  floor with the CPU's rounding instruction. All of it keeps the bits (tested against",
-        "  the per-sample definition with short and long settled blocks). This session, on",
+        "  the per-sample definition with short and long settled blocks). In session 8, on",
         "  Zen 4 in alternating runs of saved binaries: 13.1 to 11.6 us per stereo block of",
         "  512 (the moving-signal loop), to 9.56 (tap tables, about 6 % of the profile, and",
         "  the last-34 tail, about 5 %), to 9.4 (rounding instruction); the AVX2 build 14.8",
@@ -197,26 +246,44 @@ def main():
         "  2.1 and 2.4 on this Zen 4). What remains is mostly the analysis's own per-sample loop",
         "  (`AnalysisWriter::push`, channel 0 only). Noise shaping and Anti-alias still take",
         "  the general path while the editor is open.",
-        "- In the host, the bypassed column is the framework's share: nice-plug's VST3 wrapper,",
-        "  pedalboard's plugin hosting and buffer copies, and one sanitizing pass. It is about",
-        "  what Bitcrush costs in all. In a symbolised profile at block 512, pedalboard's",
-        "  buffer copies (`memmove`) take about a third of the run for both Stairstep and",
-        "  Bitcrush; in Stairstep's library the fused TPDF loop takes about 6 times what the",
-        "  wrapper's per-block work does (mostly atomic borrow flags). Stairstep's own share",
-        "  at 512 is the crushing loop, which here reads buffers that pedalboard has just",
-        "  copied and costs more than in the cache-hot criterion run.",
-        "- The 1.3 x target at block 512 is not met on this machine (AMD EPYC, Zen 4): 1.40 to",
-        "  1.57 over four runs this session (the table's run 1.48; two before the in-loop TPDF",
-        "  dither, 1.50 and 1.57, two after, 1.40 and 1.48). Here the framework's share alone,",
-        "  Stairstep bypassed, is 1.09 to 1.18 times what `Bitcrush` costs in all, so even a",
-        "  free crusher would land at about 1.15; Stairstep's own share is 0.17 to 0.22 ns, of",
-        "  which the TPDF dither's hash is about two thirds (criterion: plain 8-bit costs 0.08",
-        "  ns over the copy, TPDF 0.21). Meeting 1.3 here would take a dither generator about",
-        "  as cheap as no dither, which means a different noise sequence (every dithered",
-        "  render changes). On the Intel Xeon machine of previous sessions the same",
-        "  measurement gave 1.22 to 1.29 over ten runs (met), with `Bitcrush` at 0.93 to 1.07",
-        "  ns: what moved is the host's cost, not Stairstep's.",
-        "- Plain quantizing against the copy floor: 2.7 times on this Zen 4 (target 3 times:",
+        "- In the host, the bypassed column is mostly the framework's share: nice-plug's VST3",
+        "  wrapper, pedalboard's plugin hosting and buffer copies, plus Stairstep's own sanitizing",
+        "  pass (about a tenth of the bypassed run in a profile, so the column overstates the",
+        "  framework a little). It is about what Bitcrush costs in all. A perf profile at block",
+        "  512 on this Zen 4 (Stairstep built with symbols, 3,000 calls of 10 s of audio): for",
+        "  Stairstep, pedalboard's buffer copies (`memmove`) 31 % of the run, the fused TPDF loop",
+        "  30 %, nice-plug's VST3 `process` 8.5 % (a quarter of it switching flush-to-zero on and",
+        "  off around every call, `stmxcsr`/`ldmxcsr`: the framework keeps denormals flushed",
+        "  whatever the host does, which the renderer's bit identity relies on) and the engine's",
+        "  per-block work about 3 %; for Bitcrush, the same copies 46 % and its own loop about",
+        "  40 % of a shorter run. Bitcrush's loop and Stairstep's dithered one cost about the",
+        "  same per sample here (0.19 ns).",
+        "- Session 9's per-block changes, found in that profile: the fast path read each",
+        "  block's last input before its loop, for a held value nothing reads, and stalled on",
+        "  that load (3 % of the whole run); the Sample Rate's `exp2` and `round`, the gains'",
+        "  `powf` and the rate's `log2` ran on every block (2.5 %). Now the conversion is",
+        "  remembered, the engine returns at once on settings it already has, and the load is",
+        "  gone. In alternating runs of saved bundles the ratio went from 1.44 to 1.53 to 1.36",
+        "  to 1.45. The AVX-512 TPDF loop then dropped one operation of 20 (the hash's first",
+        "  xor-shift is one xor where sixteen counters share their top half): criterion 0.28 to",
+        "  0.27 ns, in the host within the noise (0.01 to 0.03 ns in three of four pairs).",
+        "- The 1.3 x target at block 512 is not met on this machine (AMD EPYC, Zen 4), by a",
+        "  little: 1.30 to 1.38 over nine runs with session 9's changes (this table's three",
+        "  1.34, 1.34 and 1.37), against 1.40 to 1.57 in session 8. Without dither",
+        "  the ratio is 1.04 to 1.12: the framework and the quantizer together cost about what",
+        "  `Bitcrush` does, and the TPDF dither adds 0.12 to 0.14 ns per sample per channel,",
+        "  0.25 to 0.3 of the ratio. Its cost is the hash, `lowbias32`, two multiplies and three",
+        "  xor-shifts per sample: meeting 1.3 here would take a dither generator about a third",
+        "  cheaper, which means a different noise sequence (every dithered render changes). On",
+        "  the Intel Xeon machine of earlier sessions the same measurement gave 1.22 to 1.29",
+        "  over ten runs (met), with `Bitcrush` at 0.93 to 1.07 ns: what differs between the",
+        "  machines is the host's cost, not Stairstep's.",
+        "- Anti-alias on silence or a clipped signal costs about a fifth more than on the",
+        "  moving sine (the silence and clipped rows): every segment of such a block takes the",
+        "  staircase's second loop (the still-input fallback and the clipping branches) after",
+        "  the moving-signal loop has run. First measured in session 9; left as",
+        "  it is, as both stay near the 10 ns target.",
+        "- Plain quantizing against the copy floor: 2.3 to 2.7 times on this Zen 4 (target 3 times:",
         "  met), 3.4 to 3.8 times on the Intel machine of previous sessions. The floor is an",
         "  L1-resident copy; Zen 4 runs 512-bit operations as two halves and copies at about",
         "  half the Intel machine's rate (0.05 against 0.03 ns), while quantizing needs per 16",
@@ -225,16 +292,15 @@ def main():
         "  On the Intel machine those five on its two 512-bit ports take 2.5 cycles where the",
         "  copy takes about 1, so 3 times is out of reach there without changing what is",
         "  computed.",
-        "- Machines of this kind differ. This table ran on an AMD EPYC (Zen 4, AVX-512, 3.6",
-        "  GHz measured); the previous sessions' on an Intel Xeon. Modes whose code has not",
-        "  changed since that table: the copy floor 0.03 there, 0.05 to 0.06 here, plain 0.11",
-        "  and 0.13 to 0.14, µ-law 19.4 and 23, `Bitcrush` in pedalboard 1.07 and 0.6 to 0.75",
-        "  ns. Criterion's run-to-run spread here is 5 to 10 %, and the latency-bound shaping",
-        "  loops are bimodal: this table's run gave the 9-tap loop a median of 3.14 ns (mean",
-        "  2.88) where a full run an hour earlier, with the same shaping code, gave 2.61, and",
-        "  alternating runs 2.72; the AVX2 anti-alias build 12.3 here and 9.3 in that run.",
-        "  Every change above was judged by alternating runs of saved binaries, not by these",
-        "  tables.",
+        "- Machines of this kind differ. This table ran on an AMD EPYC (Zen 4, AVX-512); the",
+        "  sessions before the last two on an Intel Xeon. Modes whose code has not changed",
+        "  since: the copy floor 0.03 there, 0.05 to 0.06 here, plain 0.11 and 0.13 to 0.14,",
+        "  µ-law 19.4 and 23 to 37, `Bitcrush` in pedalboard 1.07 and 0.44 to 0.91 ns. This",
+        "  machine's speed drifts within minutes (a dependent add loop ran at 3.4 and 2.4 GHz",
+        "  one after the other), hence three runs and their ranges. The latency-bound shaping",
+        "  loops are bimodal: the 9-tap loop's runs here gave 2.65, 3.04 and 3.05 ns with the",
+        "  same code. Every change above was judged by alternating runs of saved binaries, not",
+        "  by these tables.",
         "",
     ]
     (ROOT / "docs" / "BENCHMARKS.md").write_text("\n".join(lines))

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Regenerates docs/BENCHMARKS.md and docs/benchmarks.png from N complete runs of both
+# benchmarks (default 3): the machines here drift by 10 to 40 % within minutes, so the
+# report gives each figure as the median of the runs with their range.
+#
+# Usage: bash scripts/bench_all.sh [N]    (needs the venv: see scripts/requirements-bench.txt)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs="${1:-3}"
+out=target/bench_runs
+rm -rf "$out"
+mkdir -p "$out"
+group="target/criterion/per sample per channel"
+for k in $(seq 1 "$runs"); do
+    cargo bench --bench dsp
+    mkdir -p "$out/dsp-$k"
+    for dir in "$group"/*/; do
+        name=$(basename "$dir")
+        if [ -f "$dir/new/estimates.json" ]; then
+            cp "$dir/new/estimates.json" "$out/dsp-$k/$name.json"
+        fi
+    done
+done
+cargo xtask bundle stairstep --release
+for k in $(seq 1 "$runs"); do
+    .venv/bin/python scripts/bench_host.py > "$out/host-$k.json"
+done
+.venv/bin/python scripts/bench_report.py
