@@ -26,7 +26,7 @@ use super::oversample::{Delay, LATENCY, Oversampler};
 #[cfg(target_arch = "x86_64")]
 use super::pow2::{self, Pow2Grid};
 use super::quantizer::{Grid, GridBlock, MAX_BITS, MIN_BITS, QuantizerMode, floor_q, max_f, min_f, quantize_block};
-use super::rng::lowbias32;
+use super::rng::stream_word;
 use super::shaping::{Lane, Shaping, ShapingState, quantize_shaped};
 use super::smoother::{LinearRamp, RAMP_MS};
 
@@ -784,7 +784,7 @@ impl Engine {
                 continue;
             };
             let rng = state.dither.rng();
-            // The dither word of block sample i is lowbias32(origin + i) (`CounterRng::word_at`).
+            // The dither word of block sample i is stream_word(origin + i) (`CounterRng::word_at`).
             let origin = rng.position().wrapping_add(rng.key());
             let kind = FusedKind { dither: s.dither, quantizer: s.quantizer, error };
             // NOTE: The general path leaves one more piece of state, the held value, and this
@@ -1074,7 +1074,7 @@ struct FusedKind {
 /// key) at the block's first sample.
 #[inline(always)]
 fn fused_dispatch<const ROUNDPS: bool>(kind: FusedKind, block: &mut [f32], g: &Grid, gain: f32, origin: u32) {
-    let word = |i: u32| lowbias32(origin.wrapping_add(i));
+    let word = |i: u32| stream_word(origin.wrapping_add(i));
     match (kind.dither, kind.quantizer, kind.error) {
         (DitherMode::Off, QuantizerMode::MidTread, false) => fused::<0, false, false, ROUNDPS>(block, g, gain, word),
         (DitherMode::Off, QuantizerMode::MidTread, true) => fused::<0, false, true, ROUNDPS>(block, g, gain, word),
@@ -1964,6 +1964,7 @@ mod chain_tests {
 #[cfg(test)]
 mod fast_path_tests {
     use super::*;
+    use crate::dsp::rng::lowbias32;
     use crate::dsp::test_util::*;
 
     /// Does nothing, but its presence sends every chunk down the general path.
@@ -2239,13 +2240,12 @@ mod fast_path_tests {
         }
     }
 
-    /// The AVX-512 TPDF loop shares the counters' top half across a run of vectors between
-    /// multiples of 2^16: the same bits as the portable loop at stream positions that put a
-    /// crossing inside a vector (every offset from 1 to 15), at one exactly between vectors,
-    /// across the counter's wrap, and over blocks longer than one run.
+    /// The AVX-512 TPDF loop carries the words' Weyl sequence from vector to vector as a running
+    /// sum: the same bits as the portable loop from every offset around a multiple of 2^16,
+    /// across the counter's wrap (where the sum wraps too), over long blocks and odd lengths.
     #[test]
     #[cfg(target_arch = "x86_64")]
-    fn tpdf_across_counter_runs_is_the_portable_loop() {
+    fn tpdf_running_sum_is_the_portable_loop() {
         if Simd::detect() != Simd::Avx512 {
             eprintln!("skipped: this CPU has no AVX-512");
             return;
@@ -2290,11 +2290,11 @@ mod fast_path_tests {
         }
         // A counter whose word has halves summing to 65535: `triangular` gives exactly 0.
         let zero = (0u32..).find(|&c| {
-            let w = lowbias32(c);
+            let w = stream_word(c);
             (w & 0xffff) + (w >> 16) == 0xffff
         });
         let origin = zero.expect("such a word exists");
-        assert_eq!(triangular(lowbias32(origin)), 0.0);
+        assert_eq!(triangular(stream_word(origin)), 0.0);
         let input: Vec<f32> = (0..37).map(|i| if i % 2 == 0 { -1e-40 } else { 1e-41 }).collect();
         for quantizer in [QuantizerMode::MidTread, QuantizerMode::MidRise] {
             for bits in [1.0, 8.0, 23.0] {

@@ -30,7 +30,7 @@
 use super::dither::DitherMode;
 use super::engine::dither_at;
 use super::quantizer::{Grid, QuantizerMode};
-use super::rng::lowbias32;
+use super::rng::{MIX, WEYL, stream_word};
 use std::arch::x86_64::*;
 use std::mem::MaybeUninit;
 
@@ -160,9 +160,10 @@ fn fill_dither<const DITHER: u8>(out: &mut [MaybeUninit<f32>], word: &impl Fn(u3
 /// The constants of [`tpdf_lanes`].
 #[derive(Clone, Copy)]
 struct Tpdf {
-    /// [`lowbias32`]'s two multipliers.
-    m1: __m512i,
-    m2: __m512i,
+    /// [`WEYL`], the stream's increment per sample.
+    weyl: __m512i,
+    /// [`MIX`], the multiplier of [`finish`](super::rng::finish).
+    mix: __m512i,
     /// `0x8000_8000`: flips the top bit of each 16-bit half.
     bias: __m512i,
     /// 1 in every 16-bit half.
@@ -179,8 +180,8 @@ impl Tpdf {
         // SAFETY: the caller guarantees AVX-512 F; no memory is touched.
         unsafe {
             Self {
-                m1: _mm512_set1_epi32(0x7feb_352d_u32 as i32),
-                m2: _mm512_set1_epi32(0x846c_a68b_u32 as i32),
+                weyl: _mm512_set1_epi32(WEYL as i32),
+                mix: _mm512_set1_epi32(MIX as i32),
                 bias: _mm512_set1_epi32(0x8000_8000_u32 as i32),
                 ones: _mm512_set1_epi16(1),
                 scale: _mm512_set1_ps(step * (1.0 / 65536.0)),
@@ -190,7 +191,7 @@ impl Tpdf {
 }
 
 /// The TPDF dither in full-scale units (d·Δ, bit for bit `dither_at::<2>` times Δ) of the 16
-/// samples whose stream counters are `c` (their words are `lowbias32(c)`).
+/// samples whose stream counters are `c` (their words are `stream_word(c)`).
 ///
 /// NOTE: The same value in fewer operations. With the word's halves a and b, `triangular` is
 ///       ((a + b + 1)·2^-16 - 1), and times Δ that is exactly (a + b - 65535)·s for s =
@@ -203,27 +204,29 @@ impl Tpdf {
 ///       hash's last shift and xor, then and, shift, add, convert, multiply, add), and the
 ///       values no longer go through memory: 5 to 10 % of the TPDF loop on Zen 4.
 ///
+/// (The loop carries `c·WEYL` as a running sum and starts at [`tpdf_of_weyl`]; the tests check
+/// this whole step.)
+///
 /// # Safety
 /// The CPU must support AVX-512 F and BW.
+#[cfg(test)]
 #[inline(always)]
 unsafe fn tpdf_lanes(c: __m512i, t: &Tpdf) -> __m512 {
     // SAFETY: the caller guarantees AVX-512 F and BW; no memory is touched.
-    unsafe { tpdf_of_shifted(_mm512_xor_si512(c, _mm512_srli_epi32::<16>(c)), t) }
+    unsafe { tpdf_of_weyl(_mm512_mullo_epi32(c, t.weyl), t) }
 }
 
-/// [`tpdf_lanes`] from the hash after its first xor-shift: `x` is `c ^ (c >> 16)`.
+/// [`tpdf_lanes`] from the Weyl sequence's values: `s` is `c·WEYL`.
 ///
 /// # Safety
 /// The CPU must support AVX-512 F and BW.
 #[inline(always)]
-unsafe fn tpdf_of_shifted(x: __m512i, t: &Tpdf) -> __m512 {
+unsafe fn tpdf_of_weyl(s: __m512i, t: &Tpdf) -> __m512 {
     // SAFETY: the caller guarantees AVX-512 F and BW; no memory is touched.
     unsafe {
-        // `lowbias32` up to its last xor-shift, which joins the flip of the halves' top bits.
-        let x = _mm512_mullo_epi32(x, t.m1);
-        let x = _mm512_xor_si512(x, _mm512_srli_epi32::<15>(x));
-        let x = _mm512_mullo_epi32(x, t.m2);
-        tpdf_of_mixed(x, t)
+        // `finish` up to its last xor-shift, which joins the flip of the halves' top bits.
+        let x = _mm512_xor_si512(s, _mm512_srli_epi32::<15>(s));
+        tpdf_of_mixed(_mm512_mullo_epi32(x, t.mix), t)
     }
 }
 
@@ -297,7 +300,7 @@ unsafe fn run<const DITHER: u8, const MID_RISE: bool, const UNITY: bool>(
     //         for this chunk.
     unsafe {
         let c = Constants::new(p, gain);
-        let word = |i: u32| lowbias32(origin.wrapping_add(i));
+        let word = |i: u32| stream_word(origin.wrapping_add(i));
         // NOTE: Left uninitialised (zeroing it cost about 5 % of the TPDF loop): the vector loop
         //       reads only the lanes the dither loop has just written.
         let mut dstep = [MaybeUninit::<f32>::uninit(); DITHER_CHUNK];
@@ -328,11 +331,9 @@ unsafe fn run<const DITHER: u8, const MID_RISE: bool, const UNITY: bool>(
 /// The loop over one block with TPDF, the dither computed in the vector loop from the stream
 /// counters ([`tpdf_lanes`]).
 ///
-/// NOTE: The hash's first step is `c ^ (c >> 16)`. Sixteen consecutive counters that do not
-///       cross a multiple of 2^16 share `c >> 16`, so over a run of such vectors (4,096 in a
-///       row, 65,536 samples, between crossings) it is one broadcast value, and the step is
-///       one xor instead of a shift and an xor: one operation in 20 fewer per vector. A vector
-///       that crosses (or wraps past 2^32) takes the full step. The same words either way.
+/// NOTE: The words' Weyl sequence `c·WEYL` is a running sum: the next vector's values are this
+///       vector's plus 16·WEYL, one addition where the counters would take an addition and a
+///       multiply. (The same values: multiplication mod 2^32 distributes over addition.)
 ///
 /// # Safety
 /// The CPU must support AVX-512 F, VL, DQ and BW, and AVX2.
@@ -345,40 +346,22 @@ unsafe fn run_tpdf<const MID_RISE: bool, const UNITY: bool>(block: &mut [f32], p
         let c = Constants::new(p, gain);
         let t = Tpdf::new(p.step);
         let ids = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-        let sixteen = _mm512_set1_epi32(16);
+        let counters = _mm512_add_epi32(_mm512_set1_epi32(origin as i32), ids);
+        let mut weyl = _mm512_mullo_epi32(counters, t.weyl);
+        let stride = _mm512_set1_epi32(WEYL.wrapping_mul(16) as i32);
         let n = block.len();
         let full = n - n % 16;
         let out = block.as_mut_ptr();
-        let mut j = 0;
-        while j < full {
-            // Lane 0's counter, and how many of the following counters share its top half.
-            let c0 = origin.wrapping_add(j as u32);
-            let mut counter = _mm512_add_epi32(_mm512_set1_epi32(c0 as i32), ids);
-            let room = (0xffff - (c0 & 0xffff)) as usize;
-            if room < 15 {
-                // This vector crosses a multiple of 2^16.
-                let y = _mm512_loadu_ps(out.add(j));
-                let ds = tpdf_lanes(counter, &t);
-                _mm512_storeu_ps(out.add(j), lanes::<2, MID_RISE, UNITY>(y, ds, &c));
-                j += 16;
-                continue;
-            }
-            // The vectors from `j` whose 16 counters all lie in c0's run of 2^16.
-            let end = full.min(j + 16 * ((room - 15) / 16 + 1));
-            let high = _mm512_set1_epi32((c0 >> 16) as i32);
-            while j < end {
-                let y = _mm512_loadu_ps(out.add(j));
-                let ds = tpdf_of_shifted(_mm512_xor_si512(counter, high), &t);
-                counter = _mm512_add_epi32(counter, sixteen);
-                _mm512_storeu_ps(out.add(j), lanes::<2, MID_RISE, UNITY>(y, ds, &c));
-                j += 16;
-            }
+        for j in (0..full).step_by(16) {
+            let y = _mm512_loadu_ps(out.add(j));
+            let ds = tpdf_of_weyl(weyl, &t);
+            weyl = _mm512_add_epi32(weyl, stride);
+            _mm512_storeu_ps(out.add(j), lanes::<2, MID_RISE, UNITY>(y, ds, &c));
         }
         if full < n {
             let m: __mmask16 = (1u16 << (n - full)) - 1;
-            let counter = _mm512_add_epi32(_mm512_set1_epi32(origin.wrapping_add(full as u32) as i32), ids);
             let y = _mm512_maskz_loadu_ps(m, out.add(full));
-            let ds = tpdf_lanes(counter, &t);
+            let ds = tpdf_of_weyl(weyl, &t);
             _mm512_mask_storeu_ps(out.add(full), m, lanes::<2, MID_RISE, UNITY>(y, ds, &c));
         }
     }
@@ -437,6 +420,7 @@ pub unsafe fn fused(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dsp::rng::lowbias32;
 
     /// Which grids qualify: whole depths from 1 to 23 bits in both quantizers, nothing else.
     #[test]
@@ -513,7 +497,7 @@ mod tests {
                 // SAFETY: as above; `c` holds 16 counters.
                 let got = lanes(unsafe { tpdf_lanes(_mm512_loadu_si512(c.as_ptr().cast()), &t) });
                 for (l, &c) in c.iter().enumerate() {
-                    let want = dither_at::<2>(&lowbias32, c) * step;
+                    let want = dither_at::<2>(&stream_word, c) * step;
                     assert_eq!(got[l].to_bits(), want.to_bits(), "step {step}, counter {c:#x}");
                 }
             }
