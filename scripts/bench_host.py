@@ -12,10 +12,15 @@ Usage: .venv/bin/python scripts/bench_host.py [path/to/Stairstep.vst3] > target/
 """
 
 import json
+import os
 import sys
 import time
 
-import numpy as np
+# NOTE: numpy's OpenBLAS otherwise starts a thread per core that can spin beside the timed
+#       calls (seen in a perf profile of this script); nothing here uses BLAS.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
 import pedalboard
 
 SR = 48000
