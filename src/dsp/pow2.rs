@@ -328,8 +328,8 @@ unsafe fn run<const DITHER: u8, const MID_RISE: bool, const UNITY: bool>(
     }
 }
 
-/// The loop over one block with TPDF, the dither computed in the vector loop from the stream
-/// counters ([`tpdf_lanes`]).
+/// The loop over one block with TPDF, the dither computed in the vector loop from the stream's
+/// Weyl sequence ([`tpdf_of_weyl`]).
 ///
 /// NOTE: The words' Weyl sequence `c·WEYL` is a running sum: the next vector's values are this
 ///       vector's plus 16·WEYL, one addition where the counters would take an addition and a

@@ -21,13 +21,12 @@
 //!       key tried, where the golden ratio passes. (`lowbias32` whole still derives the
 //!       channel keys and seeds.)
 
-/// The golden-ratio increment used to spread channel keys over the 32-bit counter space.
-const KEY_SPREAD: u32 = 0x9E37_79B9;
-
 /// The Weyl increment of the word stream: 2^32/φ rounded to odd (odd, so the sequence visits
 /// every `u32` once in 2^32 steps; the golden ratio spreads consecutive states most evenly,
 /// by the three-distance theorem).
 pub const WEYL: u32 = 0x9e37_79b9;
+/// The golden-ratio increment also spreads channel keys over the counter space.
+const KEY_SPREAD: u32 = WEYL;
 /// `lowbias32`'s second multiplier.
 pub const MIX: u32 = 0x846c_a68b;
 
