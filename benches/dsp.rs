@@ -42,9 +42,42 @@ fn input() -> Vec<f32> {
     (0..BLOCK).map(|i| 0.8 * (i as f32 * 0.0731).sin()).collect()
 }
 
+/// `x` plus one, `2 * BLOCK` times over, each add waiting for the one before: one core cycle
+/// per add on any x86-64 core, so the time per add is the clock period the benchmarks around
+/// it ran at (this machine's clock drifts between about 1.9 and 3.4 GHz).
+#[cfg(target_arch = "x86_64")]
+fn dependent_adds(mut x: u64) -> u64 {
+    for _ in 0..2 * BLOCK / 8 {
+        // SAFETY: Register arithmetic only: no memory, no stack, no flags anyone reads.
+        unsafe {
+            std::arch::asm!(
+                "add {0}, 1", "add {0}, 1", "add {0}, 1", "add {0}, 1",
+                "add {0}, 1", "add {0}, 1", "add {0}, 1", "add {0}, 1",
+                inout(reg) x,
+                options(pure, nomem, nostack),
+            );
+        }
+    }
+    x
+}
+
+/// The clock probe: [`dependent_adds`] timed as a benchmark, so criterion's time per element
+/// is the clock period (the report turns it into GHz).
+fn clock_probe(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>, name: &str) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        // The probe must count what it claims to: one add per element.
+        assert_eq!(dependent_adds(7), 7 + 2 * BLOCK as u64);
+        group.bench_function(BenchmarkId::from_parameter(name), |b| b.iter(|| dependent_adds(black_box(0))));
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (group, name);
+}
+
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("per sample per channel");
     group.throughput(Throughput::Elements((2 * BLOCK) as u64));
+    clock_probe(&mut group, "clock probe, first");
     let x = input();
     let (mut l, mut r) = (x.clone(), x.clone());
     group.bench_function(BenchmarkId::from_parameter("copy (floor)"), |b| {
@@ -102,6 +135,7 @@ fn bench(c: &mut Criterion) {
             run(format!("{name} ({label})"), &mut engine);
         }
     }
+    clock_probe(&mut group, "clock probe, last");
     group.finish();
 }
 

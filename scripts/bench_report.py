@@ -68,6 +68,42 @@ def criterion_ns():
     return out, len(runs) if runs != [None] else 1
 
 
+PROBES = ["clock probe, first", "clock probe, last"]
+
+
+def clocks():
+    """Per run, the clock probes (benches/dsp.rs: one dependent add per element, so the time
+    per element is the clock period) in GHz, first and last; runs without them are left out."""
+    runs = sorted(RUNS.glob("dsp-*")) or [None]
+    out = []
+    for run in runs:
+        ghz = []
+        for name in PROBES:
+            est = GROUP / name / "new" / "estimates.json" if run is None else run / f"{name}.json"
+            if est.exists():
+                ghz.append(SAMPLES / json.loads(est.read_text())["median"]["point_estimate"])
+        if len(ghz) == len(PROBES):
+            out.append(ghz)
+    return out
+
+
+def cycles(name):
+    """Per mode: the median over the runs of ns per sample times the run's clock (the mean of
+    its probes), in cycles per sample per channel, or None without probes."""
+    runs = sorted(RUNS.glob("dsp-*")) or [None]
+    values = []
+    for run in runs:
+        est = GROUP / name / "new" / "estimates.json" if run is None else run / f"{name}.json"
+        ghz = []
+        for probe in PROBES:
+            p = GROUP / probe / "new" / "estimates.json" if run is None else run / f"{probe}.json"
+            if p.exists():
+                ghz.append(SAMPLES / json.loads(p.read_text())["median"]["point_estimate"])
+        if est.exists() and len(ghz) == len(PROBES):
+            values.append(json.loads(est.read_text())["median"]["point_estimate"] / SAMPLES * sum(ghz) / len(ghz))
+    return median(values) if values else None
+
+
 def host_rows():
     """The host rows, each field the median over the runs, with each ratio's range."""
     files = sorted(RUNS.glob("host-*.json")) or [ROOT / "target" / "bench_host.json"]
@@ -104,6 +140,12 @@ def main():
     host = host_rows()
     rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
     floor = dsp.get("copy (floor)", float("nan"))
+    probes = clocks()
+    clock_line = (
+        "; ".join(f"run {k + 1}: {first:.2f} then {last:.2f} GHz" for k, (first, last) in enumerate(probes)) + "."
+        if probes
+        else "(no probe in these runs)."
+    )
     lines = [
         "# Benchmarks",
         "",
@@ -113,24 +155,26 @@ def main():
         f"Regenerate: `bash scripts/bench_all.sh {max(runs, host['runs'])}` (criterion's `cargo bench --bench dsp` and",
         "the host benchmark `scripts/bench_host.py` that many times each, then",
         "`scripts/bench_report.py`). Each figure is the median of the runs; the ranges are",
-        "the lowest and highest run. This machine's speed drifts within minutes (a dependent",
-        "add loop measured 3.4 and 2.4 GHz one after the other), so single runs differ by 10 to",
-        "40 %.",
+        "the lowest and highest run. This machine's speed drifts within minutes, so single",
+        "runs differ by 10 to 40 %; not through its clock, which each run measures first and",
+        "last (a chain of dependent adds, one cycle each, timed as a benchmark):",
+        clock_line,
         "",
         "## DSP core (criterion)",
         "",
         f"Stereo blocks of 512 samples, settled parameters; time per sample per channel, criterion's "
         f"median, median of {runs} run{'s' if runs > 1 else ''}.",
         "",
-        "| mode | ns/sample | range over the runs | × copy floor | target |",
-        "|---|---:|---:|---:|---:|",
+        "| mode | ns/sample | range over the runs | cycles/sample | × copy floor | target (ns) |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for name in ORDER:
         if name in dsp:
             target = TARGETS.get(name)
+            c = cycles(name)
             lines.append(
-                f"| {name} | {dsp[name]:.2f} | {spread(*ranged[name][1:])} | {dsp[name] / floor:.1f} "
-                f"| {f'{target:.1f}' if target else ''} |"
+                f"| {name} | {dsp[name]:.2f} | {spread(*ranged[name][1:])} | {f'{c:.1f}' if c is not None else ''} "
+                f"| {dsp[name] / floor:.1f} | {f'{target:.1f}' if target else ''} |"
             )
     if any(f"{n} (AVX2 build)" in dsp for n in BUILDS):
         lines += [
