@@ -552,12 +552,16 @@ impl Engine {
                             Simd::Avx2 => unsafe {
                                 process_chunk_avx2(&self.settings, state, &self.controls, &mut self.scratch, block)
                             },
-                            Simd::Baseline => {
-                                process_chunk::<false>(&self.settings, state, &self.controls, &mut self.scratch, block)
-                            }
+                            Simd::Baseline => process_chunk::<false, false>(
+                                &self.settings,
+                                state,
+                                &self.controls,
+                                &mut self.scratch,
+                                block,
+                            ),
                         }
                         #[cfg(not(target_arch = "x86_64"))]
-                        process_chunk::<false>(&self.settings, state, &self.controls, &mut self.scratch, block);
+                        process_chunk::<false, false>(&self.settings, state, &self.controls, &mut self.scratch, block);
                         if let (0, Some(t)) = (ch, tap.as_deref_mut()) {
                             let s = &self.scratch;
                             let dry = if self.settings.antialias { &s.delayed[..n] } else { &s.dry[..n] };
@@ -745,10 +749,10 @@ impl Engine {
                     Simd::Avx512 => unsafe { antialias_chunk_avx512(&s, state, c, gain, scratch, block, tail) },
                     // SAFETY: as above.
                     Simd::Avx2 => unsafe { antialias_chunk_avx2(&s, state, c, gain, scratch, block, tail) },
-                    Simd::Baseline => antialias_chunk::<false>(&s, state, c, gain, scratch, block, tail),
+                    Simd::Baseline => antialias_chunk::<false, false>(&s, state, c, gain, scratch, block, tail),
                 }
                 #[cfg(not(target_arch = "x86_64"))]
-                antialias_chunk::<false>(&s, state, c, gain, scratch, block, tail);
+                antialias_chunk::<false, false>(&s, state, c, gain, scratch, block, tail);
             }
             pos += n;
         }
@@ -1164,7 +1168,7 @@ unsafe fn process_chunk_avx2(
     s: &mut Scratch,
     block: &mut [f32],
 ) {
-    process_chunk::<true>(settings, state, c, s, block);
+    process_chunk::<true, false>(settings, state, c, s, block);
 }
 
 /// [`process_chunk`] compiled for AVX-512: the f64 staircase eight lanes wide. No FMA.
@@ -1180,7 +1184,7 @@ unsafe fn process_chunk_avx512(
     s: &mut Scratch,
     block: &mut [f32],
 ) {
-    process_chunk::<true>(settings, state, c, s, block);
+    process_chunk::<true, true>(settings, state, c, s, block);
 }
 
 /// [`antialias_chunk`] compiled for AVX2, as [`process_chunk_avx2`].
@@ -1198,7 +1202,7 @@ unsafe fn antialias_chunk_avx2(
     block: &mut [f32],
     tail: usize,
 ) {
-    antialias_chunk::<true>(settings, state, c, gain, s, block, tail);
+    antialias_chunk::<true, false>(settings, state, c, gain, s, block, tail);
 }
 
 /// [`antialias_chunk`] compiled for AVX-512, as [`process_chunk_avx512`].
@@ -1216,7 +1220,7 @@ unsafe fn antialias_chunk_avx512(
     block: &mut [f32],
     tail: usize,
 ) {
-    antialias_chunk::<true>(settings, state, c, gain, s, block, tail);
+    antialias_chunk::<true, true>(settings, state, c, gain, s, block, tail);
 }
 
 /// [`process_chunk`] where [`Engine::antialias_path_applies`]: one chunk of one channel, in
@@ -1228,9 +1232,9 @@ unsafe fn antialias_chunk_avx512(
 /// The wet delay is fed the plain staircase of the samples from `tail` on (the general path
 /// feeds each chunk's last [`LATENCY`]; the caller passes where the call's last [`LATENCY`]
 /// begin in this chunk, `block.len()` if not in it, which leaves the same state). `ROUNDPD`
-/// as in [`process_chunk`].
+/// and `AVX512` as in [`process_chunk`].
 #[inline(always)]
-fn antialias_chunk<const ROUNDPD: bool>(
+fn antialias_chunk<const ROUNDPD: bool, const AVX512: bool>(
     settings: &Settings,
     state: &mut Channel,
     c: &Controls,
@@ -1251,7 +1255,7 @@ fn antialias_chunk<const ROUNDPD: bool>(
     d[from..].fill(0.0);
     quantize_block(settings.quantizer, &dry[from..], &d[from..], &c.grid(from..n), true, &mut wet[from..]);
     state.wet_delay.feed(from, &wet[from..]);
-    let y = state.oversampler.process::<ROUNDPD>(settings.quantizer, &c.grid(0..n), true, dry);
+    let y = state.oversampler.process::<ROUNDPD, AVX512>(settings.quantizer, &c.grid(0..n), true, dry);
     // The dry path, delayed in place (the undelayed copy is not needed again).
     state.dry_delay.process(dry);
     let (mix, bypass) = (1.0f32, 0.0f32);
@@ -1273,9 +1277,10 @@ fn antialias_chunk<const ROUNDPD: bool>(
 
 /// One chunk of one channel, in place. `ROUNDPD`: the build has SSE4.1's rounding (the
 /// anti-alias staircase floors with it, noise shaping's two-channel loop rounds with it; the
-/// same output).
+/// same output). `AVX512`: the AVX-512 build, whose anti-alias filters take their AVX-512
+/// loop (`Oversampler::process`; the same output).
 #[inline(always)]
-fn process_chunk<const ROUNDPD: bool>(
+fn process_chunk<const ROUNDPD: bool, const AVX512: bool>(
     settings: &Settings,
     state: &mut Channel,
     c: &Controls,
@@ -1325,11 +1330,11 @@ fn process_chunk<const ROUNDPD: bool>(
     //       finds each with current state.
     if anti_aliased {
         state.wet_delay.feed(from, &wet[from..]);
-        let y = state.oversampler.process::<ROUNDPD>(settings.quantizer, &grid, mute_zero, chain);
+        let y = state.oversampler.process::<ROUNDPD, AVX512>(settings.quantizer, &grid, mute_zero, chain);
         wet.copy_from_slice(y);
     } else if settings.antialias {
         state.wet_delay.process(wet);
-        state.oversampler.process::<ROUNDPD>(settings.quantizer, &grid, mute_zero, chain);
+        state.oversampler.process::<ROUNDPD, AVX512>(settings.quantizer, &grid, mute_zero, chain);
     }
 
     // Expand, post-filter.
