@@ -44,7 +44,7 @@ fn input() -> Vec<f32> {
 
 /// `x` plus one, `2 * BLOCK` times over, each add waiting for the one before: one core cycle
 /// per add on any x86-64 core, so the time per add is the clock period the benchmarks around
-/// it ran at (this machine's clock drifts between about 1.9 and 3.4 GHz).
+/// it ran at. (A loop of one add per iteration would time its own loop overhead instead.)
 #[cfg(target_arch = "x86_64")]
 fn dependent_adds(mut x: u64) -> u64 {
     for _ in 0..2 * BLOCK / 8 {

@@ -51,18 +51,26 @@ def median(values):
     return v[n // 2] if n % 2 else 0.5 * (v[n // 2 - 1] + v[n // 2])
 
 
+def estimate(run, name):
+    """Criterion's median for `name` in ns per sample per channel, from a saved run
+    (target/bench_runs/dsp-k) or, for `run` None, criterion's latest results; None if absent."""
+    est = GROUP / name / "new" / "estimates.json" if run is None else run / f"{name}.json"
+    return json.loads(est.read_text())["median"]["point_estimate"] / SAMPLES if est.exists() else None
+
+
+def dsp_runs():
+    """The saved runs, or [None] for criterion's latest results."""
+    return sorted(RUNS.glob("dsp-*")) or [None]
+
+
 def criterion_ns():
     """Per mode: (median over the runs of criterion's median, lowest, highest), ns per sample
     per channel."""
     names = ORDER + [f"{n} ({b})" for n in BUILDS for b in ("AVX2 build", "SSE2 build")]
-    runs = sorted(RUNS.glob("dsp-*")) or [None]
+    runs = dsp_runs()
     out = {}
     for name in names:
-        values = []
-        for run in runs:
-            est = GROUP / name / "new" / "estimates.json" if run is None else run / f"{name}.json"
-            if est.exists():
-                values.append(json.loads(est.read_text())["median"]["point_estimate"] / SAMPLES)
+        values = [v for v in (estimate(run, name) for run in runs) if v is not None]
         if values:
             out[name] = (median(values), min(values), max(values))
     return out, len(runs) if runs != [None] else 1
@@ -71,36 +79,26 @@ def criterion_ns():
 PROBES = ["clock probe, first", "clock probe, last"]
 
 
+def run_clock(run):
+    """A run's clock probes (benches/dsp.rs: one dependent add per element, so the time per
+    element is the clock period) in GHz, first and last, or None if it has not both."""
+    periods = [estimate(run, name) for name in PROBES]
+    return None if None in periods else [1 / p for p in periods]
+
+
 def clocks():
-    """Per run, the clock probes (benches/dsp.rs: one dependent add per element, so the time
-    per element is the clock period) in GHz, first and last; runs without them are left out."""
-    runs = sorted(RUNS.glob("dsp-*")) or [None]
-    out = []
-    for run in runs:
-        ghz = []
-        for name in PROBES:
-            est = GROUP / name / "new" / "estimates.json" if run is None else run / f"{name}.json"
-            if est.exists():
-                ghz.append(SAMPLES / json.loads(est.read_text())["median"]["point_estimate"])
-        if len(ghz) == len(PROBES):
-            out.append(ghz)
-    return out
+    """Each run's [`run_clock`], runs without probes left out."""
+    return [c for c in map(run_clock, dsp_runs()) if c is not None]
 
 
 def cycles(name):
     """Per mode: the median over the runs of ns per sample times the run's clock (the mean of
     its probes), in cycles per sample per channel, or None without probes."""
-    runs = sorted(RUNS.glob("dsp-*")) or [None]
     values = []
-    for run in runs:
-        est = GROUP / name / "new" / "estimates.json" if run is None else run / f"{name}.json"
-        ghz = []
-        for probe in PROBES:
-            p = GROUP / probe / "new" / "estimates.json" if run is None else run / f"{probe}.json"
-            if p.exists():
-                ghz.append(SAMPLES / json.loads(p.read_text())["median"]["point_estimate"])
-        if est.exists() and len(ghz) == len(PROBES):
-            values.append(json.loads(est.read_text())["median"]["point_estimate"] / SAMPLES * sum(ghz) / len(ghz))
+    for run in dsp_runs():
+        ns, ghz = estimate(run, name), run_clock(run)
+        if ns is not None and ghz is not None:
+            values.append(ns * sum(ghz) / len(ghz))
     return median(values) if values else None
 
 
