@@ -989,16 +989,20 @@ impl GuiContextInner for DirectGuiContext {
         PluginApi::Standalone
     }
     unsafe fn raw_begin_set_parameter(&self, param: ParamPtr) {
+        // SAFETY: The caller hands a pointer to a live parameter (this trait's contract), and
+        //         the name is copied before returning.
         let name = unsafe { param.name() }.to_string();
         self.log.lock().unwrap().push((name, "begin", 0.0));
     }
     unsafe fn raw_set_parameter_normalized(&self, param: ParamPtr, normalized: f32) {
         // SAFETY: The pointer comes from a live parameter struct owned by the caller.
         unsafe { param._internal_set_normalized_value(normalized) };
+        // SAFETY: As above: a live parameter; the name is copied before returning.
         let name = unsafe { param.name() }.to_string();
         self.log.lock().unwrap().push((name, "set", normalized));
     }
     unsafe fn raw_end_set_parameter(&self, param: ParamPtr) {
+        // SAFETY: As in `raw_begin_set_parameter`: a live parameter, its name copied.
         let name = unsafe { param.name() }.to_string();
         self.log.lock().unwrap().push((name, "end", 0.0));
     }

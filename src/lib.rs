@@ -33,8 +33,12 @@ pub struct Stairstep {
     reader: Arc<Mutex<AnalysisReader>>,
     /// Number of open editor windows: analysis runs only while it is non-zero.
     editor_open: Arc<AtomicUsize>,
-    /// The latency last reported to the host, in samples.
+    /// The latency last reported to the host, in samples (for CLAP: the one `activate()`
+    /// reported; a change since is pending a restart).
     reported_latency: u32,
+    /// CLAP only: the latency for which `process()` last asked the host for a restart, so it
+    /// asks once per change, not once per block.
+    restart_requested_for: Option<u32>,
     /// The Sample Rate conversion of the last block (audio thread only).
     rate_memo: params::RateMemo,
 }
@@ -51,6 +55,7 @@ impl Default for Stairstep {
             reader: Arc::new(Mutex::new(reader)),
             editor_open: Arc::new(AtomicUsize::new(0)),
             reported_latency: 0,
+            restart_requested_for: None,
             rate_memo: params::RateMemo::default(),
         }
     }
@@ -102,7 +107,14 @@ impl Plugin for Stairstep {
         // NOTE: All allocation happens here, never in `process()`.
         self.engine = Engine::new(channels, buffer_config.sample_rate, self.params.settings(), DEFAULT_SEED);
         self.analysis.set_sample_rate(buffer_config.sample_rate);
+        // NOTE: For CLAP this is the one place the latency may change (`clap_host_latency.changed`
+        //       is `[main-thread & being-activated]`, ext/latency.h). nice-plug 0.4.2 passes
+        //       this value on when the activation ends: if it differs from the last one, it
+        //       asks for one more restart and calls `changed` inside that next `activate`.
+        //       Hosts thus restart twice after Anti-alias toggles, and never hear of a latency
+        //       outside an activation.
         self.reported_latency = self.engine.latency() as u32;
+        self.restart_requested_for = None;
         context.set_latency_samples(self.reported_latency);
         true
     }
@@ -127,17 +139,44 @@ impl Plugin for Stairstep {
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         self.engine.set_settings(self.params.settings_memo(&mut self.rate_memo));
-        // Anti-alias adds latency: tell the host when it changes.
+        // Anti-alias adds latency: tell the host when it changes, the way its format allows.
         let latency = self.engine.latency() as u32;
         if latency != self.reported_latency {
-            context.set_latency_samples(latency);
-            self.reported_latency = latency;
+            self.report_latency_change(latency, context);
         }
         // The editor's scope, spectrum and meters cost nothing while no window is open.
         let tap: Option<&mut dyn dsp::engine::Tap> =
             if self.editor_open.load(Ordering::Relaxed) > 0 { Some(&mut self.analysis) } else { None };
         self.engine.process_tapped(buffer.as_slice(), tap);
         ProcessStatus::Normal
+    }
+}
+
+impl Stairstep {
+    /// Tell the host that the latency is now `latency` samples, from `process()`.
+    ///
+    /// VST3 allows `restartComponent(kLatencyChanged)` at any time, and nice-plug sends it from
+    /// the GUI thread. CLAP allows a latency change only inside `activate()`: nice-plug 0.4.2's
+    /// `set_latency_samples` from the audio thread queues a main-thread task that calls
+    /// `clap_host_latency::changed` at once if the host has deactivated the plugin by the time
+    /// the task runs (a host often stops right after a parameter change), outside any
+    /// activation. So under CLAP `process()` only asks for a restart (`request_restart` is
+    /// `[thread-safe]`, host.h), and `activate()` reports the latency of the parameters then in
+    /// force (tests/clap_strict_host.rs holds this against a host that fails on any forbidden
+    /// call).
+    fn report_latency_change(&mut self, latency: u32, context: &mut impl ProcessContext<Self>) {
+        match context.plugin_api() {
+            PluginApi::Clap => {
+                if self.restart_requested_for != Some(latency) {
+                    context.request_restart();
+                    self.restart_requested_for = Some(latency);
+                }
+            }
+            PluginApi::Vst3 | PluginApi::Standalone => {
+                context.set_latency_samples(latency);
+                self.reported_latency = latency;
+            }
+        }
     }
 }
 

@@ -105,7 +105,7 @@ fn instance(entry: &PluginEntry) -> PluginInstance<TestHost> {
 #[test]
 fn every_sample_rate_block_size_and_event_pattern() {
     let Some(path) = bundle(true) else { return };
-    let entry = unsafe { PluginEntry::load(&path) }.unwrap();
+    let entry = common::load(&path);
     let mut plugin = instance(&entry);
     let mut rng = Rng(0x5eed);
     // One instance through every rate, deactivated and reactivated in between.
@@ -125,7 +125,7 @@ fn every_sample_rate_block_size_and_event_pattern() {
 #[test]
 fn a_hundred_instances_come_and_go() {
     let Some(path) = bundle(true) else { return };
-    let entry = unsafe { PluginEntry::load(&path) }.unwrap();
+    let entry = common::load(&path);
     let mut rng = Rng(7);
     for i in 0..100 {
         let mut plugin = instance(&entry);

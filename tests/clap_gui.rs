@@ -82,7 +82,7 @@ fn editor_opens_and_closes_repeatedly_while_audio_runs() {
     x11.flush().unwrap();
 
     let host_info = HostInfo::new("stairstep-tests", "Stairstep", "https://stairstep.audio", "0.1").unwrap();
-    let entry = unsafe { PluginEntry::load(&path) }.expect("load .clap");
+    let entry = common::load(&path);
     let factory = entry.get_plugin_factory().unwrap();
     let id = factory.plugin_descriptors().next().unwrap().id().unwrap().to_owned();
     let mut instance = PluginInstance::<TestHost>::new(|_| Shared, |_| (), &entry, &id, &host_info).unwrap();

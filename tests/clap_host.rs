@@ -7,7 +7,7 @@
 
 use clack_host::events::event_types::ParamValueEvent;
 use clack_host::prelude::*;
-use std::path::PathBuf;
+use std::path::Path;
 
 mod common;
 use common::{Shared, TestHost, bundle, param_id, process_stereo};
@@ -34,9 +34,9 @@ fn sine(freq: f64, amp: f64, n: usize) -> Vec<f32> {
 
 /// Render stereo input through a fresh instance in blocks of `block`, sending each change as
 /// a CLAP parameter event at its offset inside the block that contains it.
-fn render(path: &PathBuf, input: &[Vec<f32>; 2], block: usize, changes: &[Change]) -> [Vec<f32>; 2] {
+fn render(path: &Path, input: &[Vec<f32>; 2], block: usize, changes: &[Change]) -> [Vec<f32>; 2] {
     let host_info = HostInfo::new("stairstep-tests", "Stairstep", "https://stairstep.audio", "0.1").unwrap();
-    let entry = unsafe { PluginEntry::load(path) }.expect("load .clap");
+    let entry = common::load(path);
     let factory = entry.get_plugin_factory().expect("plugin factory");
     let descriptor = factory.plugin_descriptors().next().expect("one plugin");
     let id = descriptor.id().unwrap().to_owned();
@@ -80,7 +80,7 @@ fn on_grid(v: f32, bits: i32) -> bool {
 #[test]
 fn descriptor_has_the_product_metadata() {
     let Some(path) = bundle(false) else { return };
-    let entry = unsafe { PluginEntry::load(&path) }.unwrap();
+    let entry = common::load(&path);
     let factory = entry.get_plugin_factory().unwrap();
     let d = factory.plugin_descriptors().next().unwrap();
     assert_eq!(d.id().unwrap().to_str().unwrap(), "audio.stairstep.stairstep");

@@ -46,7 +46,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 
 mod common;
-use common::{bundle, param_id, process_stereo_events, required};
+use common::{bundle, load, param_id, process_stereo_events, required};
 
 const SAMPLE_RATE: f64 = 48000.0;
 const MAX_BLOCK: usize = 512;
@@ -324,14 +324,9 @@ impl<'e> Session<'e> {
         let host_info = HostInfo::new("stairstep-strict", "Stairstep", "https://stairstep.audio", "0.1").unwrap();
         let factory = entry.get_plugin_factory().expect("plugin factory");
         let id = factory.plugin_descriptors().next().expect("one plugin").id().expect("an id").to_owned();
-        let instance = PluginInstance::<StrictHost>::new(
-            |_| Strict::new(),
-            |shared| Main { shared },
-            entry,
-            &id,
-            &host_info,
-        )
-        .expect("instance");
+        let instance =
+            PluginInstance::<StrictHost>::new(|_| Strict::new(), |shared| Main { shared }, entry, &id, &host_info)
+                .expect("instance");
         Self {
             instance,
             audio: Audio::Off,
@@ -378,14 +373,17 @@ impl<'e> Session<'e> {
         // is not, and stays pending.
         shared.restart_requested.store(false, Ordering::SeqCst);
         shared.set_phase(Phase::Activating);
-        let config =
-            PluginAudioConfiguration { sample_rate: SAMPLE_RATE, min_frames_count: 1, max_frames_count: MAX_BLOCK as u32 };
+        let config = PluginAudioConfiguration {
+            sample_rate: SAMPLE_RATE,
+            min_frames_count: 1,
+            max_frames_count: MAX_BLOCK as u32,
+        };
         let processor = self.instance.activate(|_, _| (), config).expect("activate");
         self.shared().set_phase(Phase::Active);
         // A host reads the latency after the first activation, and after `changed`.
         if self.host_latency.is_none() || self.shared().latency_changed.swap(false, Ordering::SeqCst) {
             let latency: PluginLatency = self.instance.plugin_handle().get_extension().expect("latency extension");
-            self.host_latency = Some(latency.get(&mut self.instance.plugin_handle()));
+            self.host_latency = Some(latency.get(&self.instance.plugin_handle()));
         }
         self.audio = Audio::Stopped(processor);
         self.note("activate".into());
@@ -409,7 +407,11 @@ impl<'e> Session<'e> {
     }
 
     /// Run `f` with the audio processor on a fresh audio thread, started.
-    fn on_audio_thread(&mut self, stop_after: bool, f: impl FnOnce(&mut StartedPluginAudioProcessor<StrictHost>) + Send) {
+    fn on_audio_thread(
+        &mut self,
+        stop_after: bool,
+        f: impl FnOnce(&mut StartedPluginAudioProcessor<StrictHost>) + Send,
+    ) {
         let audio = std::mem::replace(&mut self.audio, Audio::Off);
         let shared = shared(&self.instance);
         self.audio = std::thread::scope(|scope| {
@@ -454,7 +456,12 @@ impl<'e> Session<'e> {
             if self.rng.chance(0.5) {
                 self.antialias = !self.antialias;
                 let at = self.rng.below(len as u64) as u32;
-                events.push(ParamValueEvent::new(at, param_id("antialias"), Pckn::match_all(), self.antialias as u8 as f64));
+                events.push(ParamValueEvent::new(
+                    at,
+                    param_id("antialias"),
+                    Pckn::match_all(),
+                    self.antialias as u8 as f64,
+                ));
             }
             if self.rng.chance(0.3) {
                 let at = self.rng.below(len as u64) as u32;
@@ -473,7 +480,11 @@ impl<'e> Session<'e> {
             }
         });
         self.blocks += lens.len();
-        self.note(format!("process {lens:?} (Anti-alias now {}){}", self.antialias, if stop_after { ", stop" } else { "" }));
+        self.note(format!(
+            "process {lens:?} (Anti-alias now {}){}",
+            self.antialias,
+            if stop_after { ", stop" } else { "" }
+        ));
     }
 
     /// The main-thread idle call: the host runs the plugin's main-thread callback if asked.
@@ -487,7 +498,7 @@ impl<'e> Session<'e> {
     fn save_state(&mut self) {
         let state: PluginState = self.instance.plugin_handle().get_extension().expect("state extension");
         let mut bytes = Vec::new();
-        state.save(&mut self.instance.plugin_handle(), &mut bytes).expect("save");
+        state.save(&self.instance.plugin_handle(), &mut bytes).expect("save");
         if self.states.len() == 4 {
             self.states.remove(0);
         }
@@ -501,7 +512,7 @@ impl<'e> Session<'e> {
         }
         let (bytes, antialias) = self.states[self.rng.below(self.states.len() as u64) as usize].clone();
         let state: PluginState = self.instance.plugin_handle().get_extension().expect("state extension");
-        state.load(&mut self.instance.plugin_handle(), &mut &bytes[..]).expect("load");
+        state.load(&self.instance.plugin_handle(), &mut &bytes[..]).expect("load");
         self.antialias = antialias;
         self.note(format!("load state (Anti-alias {antialias})"));
     }
@@ -510,16 +521,16 @@ impl<'e> Session<'e> {
         let Some(parent) = self.parent else { return };
         let gui: PluginGui = self.instance.plugin_handle().get_extension().expect("Stairstep has a GUI");
         let config = GuiConfiguration { api_type: GuiApiType::X11, is_floating: false };
-        let mut handle = self.instance.plugin_handle();
+        let handle = self.instance.plugin_handle();
         if self.gui_open {
-            gui.hide(&mut handle).expect("hide");
-            gui.destroy(&mut handle);
+            gui.hide(&handle).expect("hide");
+            gui.destroy(&handle);
         } else {
-            gui.create(&mut handle, config).expect("create the editor");
+            gui.create(&handle, config).expect("create the editor");
             // SAFETY: the parent window outlives the editor: the session destroys the editor
             // before the test drops `Parent`.
-            unsafe { gui.set_parent(&mut handle, GuiWindow::from_x11_handle(parent.window as _)) }.expect("set_parent");
-            gui.show(&mut handle).expect("show");
+            unsafe { gui.set_parent(&handle, GuiWindow::from_x11_handle(parent.window as _)) }.expect("set_parent");
+            gui.show(&handle).expect("show");
         }
         self.gui_open = !self.gui_open;
         self.note(format!("editor {}", if self.gui_open { "opened" } else { "closed" }));
@@ -645,11 +656,6 @@ fn run_script(entry: &PluginEntry, parent: Option<&Parent>, seed: u64, steps: us
         session.step(step);
     }
     session.finish(steps);
-}
-
-fn load(path: &std::path::Path) -> PluginEntry {
-    // SAFETY: the bundle is this repository's own plugin, built by scripts/test.sh.
-    unsafe { PluginEntry::load(path) }.expect("load .clap")
 }
 
 /// The seeded script, 10,000 steps, on the debug bundle (allocations in `process()` abort).

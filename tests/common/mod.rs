@@ -60,11 +60,17 @@ impl HostHandlers for TestHost {
     type AudioProcessor<'a> = ();
 }
 
+/// Load a `.clap` bundle.
+pub fn load(path: &std::path::Path) -> PluginEntry {
+    // SAFETY: Loading a library runs its initialisers; the bundle is this repository's own
+    //         plugin, built by scripts/test.sh or cargo xtask, whose entry follows the CLAP ABI.
+    unsafe { PluginEntry::load(path) }.expect("load .clap")
+}
+
 /// Load a bundle and create the plugin instance in it (the entry must outlive the instance).
 pub fn open(path: &std::path::Path) -> (PluginEntry, PluginInstance<TestHost>) {
     let host_info = HostInfo::new("stairstep-tests", "Stairstep", "https://stairstep.audio", "0.1").unwrap();
-    // SAFETY: the bundle is our own plugin, built by this repository.
-    let entry = unsafe { PluginEntry::load(path) }.expect("load .clap");
+    let entry = load(path);
     let factory = entry.get_plugin_factory().expect("plugin factory");
     let id = factory.plugin_descriptors().next().expect("one plugin").id().expect("an id").to_owned();
     let instance = PluginInstance::<TestHost>::new(|_| Shared, |_| (), &entry, &id, &host_info).expect("instance");
