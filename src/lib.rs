@@ -1,8 +1,8 @@
 //! Stairstep: a real-time bitcrusher for VST3 and CLAP hosts.
 //!
-//! The DSP lives in [`dsp`] and knows nothing about plugin formats; this file adapts it to
-//! nice-plug: it reads the parameters at every (sub)block boundary and hands the host's
-//! buffers to the engine in place.
+//! The DSP lives in the `stairstep-dsp` crate (re-exported as [`dsp`]) and knows nothing about
+//! plugin formats; this file adapts it to nice-plug: it reads the parameters at every
+//! (sub)block boundary and hands the host's buffers to the engine in place.
 
 use nice_plug::prelude::*;
 use std::num::NonZeroU32;
@@ -10,7 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 pub mod analysis;
-pub mod dsp;
+/// The DSP core, its own crate (`crates/stairstep-dsp`): no nice-plug, egui or I/O in it.
+pub use stairstep_dsp as dsp;
 pub mod editor;
 pub mod params;
 pub mod preset;

@@ -12,7 +12,7 @@
 //!
 //! 1. No panic (debug assertions and overflow checks are on in fuzz builds).
 //! 2. Every output sample is finite and `|out| <= bound`, where (derived from
-//!    `src/dsp/engine.rs`; `D`, `W` and `G` below):
+//!    `crates/stairstep-dsp/src/engine.rs`; `D`, `W` and `G` below):
 //!    - `D` = the largest |sanitized input| in the stream (non-finite and subnormal input counts
 //!      as 0, finite input is clamped to ±`MAX_INPUT` = 1e6). The dry path, the bypass
 //!      crossfade and the anti-alias delay only ever carry these values.

@@ -420,7 +420,7 @@ pub unsafe fn fused(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dsp::rng::lowbias32;
+    use crate::rng::lowbias32;
 
     /// Which grids qualify: whole depths from 1 to 23 bits in both quantizers, nothing else.
     #[test]

@@ -469,8 +469,8 @@ fn fast_pair_sse<const T: usize, const ROUNDPS: bool>(
 #[cfg(test)]
 mod definition_tests {
     use super::*;
-    use crate::dsp::quantizer::{Grid, GridBlock, QuantizerMode, round_half_even};
-    use crate::dsp::rng::lowbias32;
+    use crate::quantizer::{Grid, GridBlock, QuantizerMode, round_half_even};
+    use crate::rng::lowbias32;
 
     /// The loop of [`quantize_shaped`] written out one sample at a time, every clamp in place:
     /// the definition both of its loops must reproduce bit for bit.
@@ -645,10 +645,10 @@ mod definition_tests {
 #[cfg(test)]
 mod loop_tests {
     use super::*;
-    use crate::dsp::DitherMode;
-    use crate::dsp::QuantizerMode;
-    use crate::dsp::engine::{Engine, Settings};
-    use crate::dsp::test_util::*;
+    use crate::DitherMode;
+    use crate::QuantizerMode;
+    use crate::engine::{Engine, Settings};
+    use crate::test_util::*;
 
     /// Render a -6 dBFS 997 Hz sine at 16 bits, TPDF, with `shaping`, at `fs`.
     fn error_of(shaping: Shaping, fs: f64, bits: f32) -> (Vec<f64>, f64) {

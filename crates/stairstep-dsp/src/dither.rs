@@ -120,7 +120,7 @@ mod tests {
     fn triangular_is_the_sum_of_its_halves() {
         let halves = |w: u32| ((w & 0xffff) as f32 + (w >> 16) as f32 + 1.0) * SCALE_16 - 1.0;
         let edges = [0u32, 1, 0xffff, 0x1_0000, 0x8000_8000, 0xffff_0000, 0xfffe_ffff, 0xffff_ffff];
-        for w in edges.into_iter().chain((0..1u32 << 20).map(crate::dsp::rng::lowbias32)) {
+        for w in edges.into_iter().chain((0..1u32 << 20).map(crate::rng::lowbias32)) {
             assert_eq!(triangular(w).to_bits(), halves(w).to_bits(), "{w:#x}");
         }
     }

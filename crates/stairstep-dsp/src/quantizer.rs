@@ -177,7 +177,7 @@ pub fn quantize_block(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dsp::test_util::*;
+    use crate::test_util::*;
 
     /// Quantize a whole signal on a constant grid, no dither.
     fn quantize(mode: QuantizerMode, bits: f32, x: &[f32]) -> Vec<f32> {

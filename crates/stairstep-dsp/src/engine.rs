@@ -1373,7 +1373,7 @@ fn process_chunk<const ROUNDPD: bool, const AVX512: bool>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dsp::test_util::*;
+    use crate::test_util::*;
 
     const SR: f32 = 48000.0;
 
@@ -1851,7 +1851,7 @@ mod tests {
 #[cfg(test)]
 mod chain_tests {
     use super::*;
-    use crate::dsp::test_util::*;
+    use crate::test_util::*;
 
     const SR: f32 = 48000.0;
 
@@ -1969,8 +1969,8 @@ mod chain_tests {
 #[cfg(test)]
 mod fast_path_tests {
     use super::*;
-    use crate::dsp::rng::lowbias32;
-    use crate::dsp::test_util::*;
+    use crate::rng::lowbias32;
+    use crate::test_util::*;
 
     /// Does nothing, but its presence sends every chunk down the general path.
     /// Everything the analysis is handed, concatenated: input, quantized, output, step.

@@ -143,7 +143,7 @@ impl Hold {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dsp::test_util::*;
+    use crate::test_util::*;
 
     fn takes(rate: f32, fs: f32, jitter: f32, n: usize) -> Vec<bool> {
         let mut clock = HoldClock::new(1);

@@ -73,8 +73,8 @@ pub fn expand_block(curve: Curve, signal: &mut [f32]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dsp::engine::{Engine, Settings};
-    use crate::dsp::test_util::*;
+    use crate::engine::{Engine, Settings};
+    use crate::test_util::*;
 
     #[test]
     fn expand_inverts_compress() {

@@ -90,7 +90,7 @@ impl LowPass {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dsp::test_util::*;
+    use crate::test_util::*;
 
     fn filter(x: &[f32], fc: f32, fs: f32) -> Vec<f32> {
         let c = butterworth(fc, fs);

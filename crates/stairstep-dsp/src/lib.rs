@@ -1,7 +1,7 @@
 //! Stairstep's DSP core.
 //!
-//! Nothing here knows about nice-plug or any plugin format: the plugin, the tests and (later)
-//! the command-line renderer drive the same [`engine::Engine`]. Every part is a small
+//! Nothing here knows about nice-plug, egui, files or any plugin format: the plugin, the
+//! command-line renderer, the benchmarks and the fuzzer drive the same [`engine::Engine`]. Every part is a small
 //! per-channel struct with `reset()` that processes a slice at a time, and nothing allocates
 //! after construction.
 

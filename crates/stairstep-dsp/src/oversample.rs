@@ -934,9 +934,9 @@ impl Delay {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dsp::DitherMode;
-    use crate::dsp::engine::{Engine, Settings};
-    use crate::dsp::test_util::*;
+    use crate::DitherMode;
+    use crate::engine::{Engine, Settings};
+    use crate::test_util::*;
 
     const SR: f64 = 48000.0;
 
@@ -1040,8 +1040,8 @@ mod tests {
     /// clipping and stills, bit depths changing every 50 samples, every quantizer, blocks of
     /// several sizes. Equal values (an exact zero may differ in sign).
     fn check_against_reference(mode: QuantizerMode, mute_zero: bool) {
-        use crate::dsp::quantizer::Grid;
-        use crate::dsp::rng::lowbias32;
+        use crate::quantizer::Grid;
+        use crate::rng::lowbias32;
         let n = 3000;
         let mut seed = 3u32;
         let x: Vec<f32> = (0..n)
@@ -1066,7 +1066,7 @@ mod tests {
         }
     }
 
-    fn check_blocks(mode: QuantizerMode, mute_zero: bool, x: &[f32], grids: &[crate::dsp::quantizer::Grid]) {
+    fn check_blocks(mode: QuantizerMode, mute_zero: bool, x: &[f32], grids: &[crate::quantizer::Grid]) {
         let n = x.len();
         let mut reference = Reference::default();
         let expected: Vec<f32> = (0..n)
