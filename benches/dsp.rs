@@ -6,9 +6,9 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use stairstep::analysis::analysis_channel;
-#[cfg(target_arch = "x86_64")]
-use stairstep::dsp::engine::Simd;
 use stairstep::dsp::engine::{DEFAULT_SEED, Engine, Settings};
+#[cfg(target_arch = "x86_64")]
+use stairstep::dsp::simd::Level;
 use stairstep::dsp::{Curve, DitherMode, Shaping};
 use std::hint::black_box;
 
@@ -132,8 +132,8 @@ fn bench(c: &mut Criterion) {
     // The narrower vector builds of the modes with targets, as a CPU without AVX-512 (or
     // without AVX2) runs them. Skipped where the CPU lacks them.
     #[cfg(target_arch = "x86_64")]
-    for (simd, label) in [(Simd::Avx2, "AVX2 build"), (Simd::Baseline, "SSE2 build")] {
-        if simd >= Simd::detect() {
+    for (simd, label) in [(Level::Avx2, "AVX2 build"), (Level::Portable, "SSE2 build")] {
+        if simd >= Level::detect() {
             continue;
         }
         for (name, settings) in modes().into_iter().filter(|(n, _)| NARROWER.contains(n)) {

@@ -28,6 +28,19 @@ pub enum DitherMode {
     HighPassTpdf,
 }
 
+/// The dither value of block sample `i` in LSB for the fused loops, `DITHER` being 0 (off),
+/// 1 (RPDF), 2 (TPDF) or 3 (high-pass TPDF), and `word(i)` the stream's word for sample `i`
+/// (wrapping, so `i - 1` reaches back before the block).
+#[inline(always)]
+pub(crate) fn dither_at<const DITHER: u8>(word: &impl Fn(u32) -> u32, i: u32) -> f32 {
+    match DITHER {
+        0 => 0.0,
+        1 => rectangular(word(i)),
+        2 => triangular(word(i)),
+        _ => rectangular(word(i)) - rectangular(word(i.wrapping_sub(1))),
+    }
+}
+
 /// 2^-24: scales a 24-bit integer to [0, 1).
 const SCALE_24: f32 = 1.0 / 16_777_216.0;
 /// 2^-16: scales a 16-bit integer to [0, 1).

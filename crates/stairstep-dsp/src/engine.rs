@@ -19,7 +19,7 @@
 //! chunks of [`CHUNK`] samples on fixed-size scratch arrays allocated in [`Engine::new`].
 
 use super::curve::{Curve, compress_block, expand_block};
-use super::dither::{Dither, DitherMode, rectangular, triangular};
+use super::dither::{Dither, DitherMode, dither_at};
 use super::filter::{CUTOFF_RATIO, LowPass, SECTIONS, SvfCoefficients, butterworth};
 use super::hold::{Hold, HoldClock};
 use super::oversample::{Delay, LATENCY, Oversampler};
@@ -28,6 +28,7 @@ use super::pow2::{self, Pow2Grid};
 use super::quantizer::{Grid, GridBlock, MAX_BITS, MIN_BITS, QuantizerMode, floor_q, max_f, min_f, quantize_block};
 use super::rng::stream_word;
 use super::shaping::{Lane, Shaping, ShapingState, quantize_shaped};
+use super::simd::{Dispatch, Isa, Kernel, Level};
 use super::smoother::{LinearRamp, RAMP_MS};
 
 /// Samples processed per inner chunk (the size of the scratch arrays).
@@ -301,55 +302,19 @@ pub struct Engine {
     /// then apply at once: ramps exist to keep already-played audio continuous, and there is
     /// none yet (so a render right after reset does not depend on earlier settings).
     fresh: bool,
-    /// The widest vector build this CPU runs (all bit-identical to the baseline build).
-    #[cfg(target_arch = "x86_64")]
-    simd: Simd,
+    /// The vector build to run (all bit-identical to the portable build): the widest this
+    /// CPU runs, unless a benchmark or test limits it.
+    isa: Dispatch,
     /// Tests: every block down the general path (the definition the others are held to).
     #[cfg(test)]
     force_general: bool,
 }
 
-/// The instruction sets the hot loops have builds for, beyond baseline x86_64 (SSE2).
-///
-/// NOTE: No FMA in any of them: Rust never contracts `a * b + c` into a fused multiply-add on
-///       its own, and without FMA every operation rounds as in the baseline build, so all
-///       builds give the same bits (tested per build below).
-#[cfg(target_arch = "x86_64")]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Simd {
-    /// SSE2: four f32 or two f64 lanes.
-    Baseline,
-    /// AVX2: eight f32 or four f64 lanes, and one-instruction 32-bit multiplies.
-    Avx2,
-    /// AVX-512 (F, VL, DQ, BW): sixteen f32 or eight f64 lanes, and 32 vector registers.
-    /// Measured against AVX2 (docs/BENCHMARKS.md), on an Intel Xeon: plain 0.20 to 0.15 ns,
-    /// anti-alias 15.6 to 11.2 ns, the 9-tap shaping loop 2.88 to 2.73 ns (its history and
-    /// taps fit in registers); on an AMD EPYC (Zen 4, 512-bit operations as two halves):
-    /// plain 0.23 to 0.13, anti-alias 9.3 to 8.85, 9-tap shaping 3.17 to 2.61.
-    Avx512,
-}
-
-#[cfg(target_arch = "x86_64")]
-impl Simd {
-    /// The widest this CPU supports.
-    pub fn detect() -> Self {
-        use std::is_x86_feature_detected as has;
-        if has!("avx512f") && has!("avx512vl") && has!("avx512dq") && has!("avx512bw") && has!("avx2") {
-            Simd::Avx512
-        } else if has!("avx2") {
-            Simd::Avx2
-        } else {
-            Simd::Baseline
-        }
-    }
-}
-
 impl Engine {
     /// Run at most the `widest` vector build, never wider than the CPU supports. Every build
     /// gives the same bits; this is for benchmarks and for comparing the builds.
-    #[cfg(target_arch = "x86_64")]
-    pub fn limit_simd(&mut self, widest: Simd) {
-        self.simd = widest.min(Simd::detect());
+    pub fn limit_simd(&mut self, widest: Level) {
+        self.isa = Dispatch::detect().limited(widest);
     }
 
     /// An engine for `channels` channels at `sample_rate` Hz, starting settled at `settings`.
@@ -369,8 +334,7 @@ impl Engine {
             drive: LinearRamp::new(db_to_gain(s.drive_db), sample_rate, RAMP_MS),
             sample_rate,
             grid_cache: (Grid::new(s.bits, s.quantizer), s.bits, s.quantizer),
-            #[cfg(target_arch = "x86_64")]
-            simd: Simd::detect(),
+            isa: Dispatch::detect(),
             filter_cache: (butterworth(CUTOFF_RATIO * s.rate, sample_rate), s.rate),
             clock: HoldClock::new(seed),
             channels: (0..channels)
@@ -540,28 +504,8 @@ impl Engine {
                 let block = &mut channel[start..start + n];
                 match self.channels.get_mut(ch) {
                     Some(state) if !bypassed => {
-                        #[cfg(target_arch = "x86_64")]
-                        match self.simd {
-                            // SAFETY: `self.simd` is at most what the CPU reports (`Simd::detect`
-                            //         in `new`); the same IEEE operations in the same order as
-                            //         the baseline build (`general_path_builds_are_bit_identical`).
-                            Simd::Avx512 => unsafe {
-                                process_chunk_avx512(&self.settings, state, &self.controls, &mut self.scratch, block)
-                            },
-                            // SAFETY: as above.
-                            Simd::Avx2 => unsafe {
-                                process_chunk_avx2(&self.settings, state, &self.controls, &mut self.scratch, block)
-                            },
-                            Simd::Baseline => process_chunk::<false, false>(
-                                &self.settings,
-                                state,
-                                &self.controls,
-                                &mut self.scratch,
-                                block,
-                            ),
-                        }
-                        #[cfg(not(target_arch = "x86_64"))]
-                        process_chunk::<false, false>(&self.settings, state, &self.controls, &mut self.scratch, block);
+                        let (settings, c, s) = (&self.settings, &*self.controls, &mut *self.scratch);
+                        self.isa.run(GeneralChunk { settings, state, c, s, block });
                         if let (0, Some(t)) = (ch, tap.as_deref_mut()) {
                             let s = &self.scratch;
                             let dry = if self.settings.antialias { &s.delayed[..n] } else { &s.dry[..n] };
@@ -625,10 +569,7 @@ impl Engine {
                 let rng = state.dither.rng();
                 let origin = rng.position().wrapping_add(rng.key());
                 let kind = FusedKind { dither: s.dither, quantizer: s.quantizer, error: false };
-                #[cfg(target_arch = "x86_64")]
-                fused_in(self.simd, kind, wet, &g, 1.0, origin);
-                #[cfg(not(target_arch = "x86_64"))]
-                fused_dispatch::<false>(kind, wet, &g, 1.0, origin);
+                fused_in(self.isa, kind, wet, &g, 1.0, origin);
                 true
             }
             _ => false,
@@ -693,17 +634,7 @@ impl Engine {
         self.clock.skip(rate as f64 / self.sample_rate as f64, self.jitter.target(), n);
         for (ch, channel) in channels.iter_mut().enumerate() {
             let block = &mut channel[start..start + n];
-            #[cfg(target_arch = "x86_64")]
-            match self.simd {
-                // SAFETY: `self.simd` is at most what the CPU reports (checked in `new`); the
-                //         same operations lane by lane, so the same bits in every build.
-                Simd::Avx512 => unsafe { sanitize_avx512(block) },
-                // SAFETY: as above.
-                Simd::Avx2 => unsafe { sanitize_avx2(block) },
-                Simd::Baseline => sanitize_in_place(block),
-            }
-            #[cfg(not(target_arch = "x86_64"))]
-            sanitize_in_place(block);
+            self.isa.run(Sanitize(block));
             if let Some(state) = self.channels.get_mut(ch) {
                 state.dither.rng().advance(n);
                 if self.settings.antialias {
@@ -718,7 +649,7 @@ impl Engine {
     /// per-sample arrays of controls that cannot move (only the grid's, which the quantizer
     /// and the staircase read) or running the hold clock, which takes every sample.
     fn antialias_rest(&mut self, channels: &mut [&mut [f32]], start: usize, len: usize) {
-        let s = self.settings;
+        let settings = self.settings;
         let g = self.settled_grid();
         let gain = self.gain.target();
         self.clock.free_run();
@@ -740,19 +671,8 @@ impl Engine {
                     sanitize_in_place(block);
                     continue;
                 };
-                let (c, scratch) = (&*self.controls, &mut self.scratch);
-                #[cfg(target_arch = "x86_64")]
-                match self.simd {
-                    // SAFETY: `self.simd` is at most what the CPU reports (checked in `new`);
-                    //         the same operations as the general path's build for that level
-                    //         (`fast_path_is_exact` compares them bit for bit).
-                    Simd::Avx512 => unsafe { antialias_chunk_avx512(&s, state, c, gain, scratch, block, tail) },
-                    // SAFETY: as above.
-                    Simd::Avx2 => unsafe { antialias_chunk_avx2(&s, state, c, gain, scratch, block, tail) },
-                    Simd::Baseline => antialias_chunk::<false, false>(&s, state, c, gain, scratch, block, tail),
-                }
-                #[cfg(not(target_arch = "x86_64"))]
-                antialias_chunk::<false, false>(&s, state, c, gain, scratch, block, tail);
+                let (c, s) = (&*self.controls, &mut *self.scratch);
+                self.isa.run(AntialiasChunk { settings: &settings, state, c, gain, s, block, tail });
             }
             pos += n;
         }
@@ -766,18 +686,7 @@ impl Engine {
         let gain = self.gain.target();
         self.clock.free_run();
         if s.shaping != Shaping::Off {
-            #[cfg(target_arch = "x86_64")]
-            match self.simd {
-                // SAFETY: `self.simd` is at most what the CPU reports (checked in `new`). Same
-                //         IEEE operations in the same order as the baseline build
-                //         (`fast_path_is_exact` compares every build with the general path).
-                Simd::Avx512 => unsafe { self.shaped_chunk_avx512(channels, start, n, g, gain) },
-                // SAFETY: as above.
-                Simd::Avx2 => unsafe { self.shaped_chunk_avx2(channels, start, n, g, gain) },
-                Simd::Baseline => self.shaped_chunk::<false>(channels, start, n, g, gain),
-            }
-            #[cfg(not(target_arch = "x86_64"))]
-            self.shaped_chunk::<false>(channels, start, n, g, gain);
+            self.isa.run(ShapedChunk { engine: self, channels, start, n, g, gain });
             return;
         }
         let error = s.listen == Listen::Error;
@@ -796,10 +705,7 @@ impl Engine {
             //       (`free_run_takes_the_next_sample`), so the value is replaced before anyone
             //       reads it. (Reading the block's last input before the loop stalled every
             //       call on that load: 3 % of a host's whole time at blocks of 512, by perf.)
-            #[cfg(target_arch = "x86_64")]
-            fused_in(self.simd, kind, block, &g, gain, origin);
-            #[cfg(not(target_arch = "x86_64"))]
-            fused_dispatch::<false>(kind, block, &g, gain, origin);
+            fused_in(self.isa, kind, block, &g, gain, origin);
             state.dither.rng().advance(n);
         }
     }
@@ -811,8 +717,9 @@ impl Engine {
     /// through), dither, [`quantize_shaped`], then `y·gain` or `(y - x)·gain`, which is what
     /// Mix 100 % and no bypass reduce to.
     #[inline(always)]
-    fn shaped_chunk<const ROUNDPS: bool>(
+    fn shaped_chunk<I: Isa>(
         &mut self,
+        isa: I,
         channels: &mut [&mut [f32]],
         start: usize,
         n: usize,
@@ -858,14 +765,14 @@ impl Engine {
                             Lane { state: &mut s0.shaping, input: x0, dither: d0, out: &mut b0[range.clone()] },
                             Lane { state: &mut s1.shaping, input: x1, dither: d1, out: &mut b1[range.clone()] },
                         ];
-                        quantize_shaped::<_, ROUNDPS>(s.quantizer, s.shaping, &mut lanes, &grid, mute_zero);
+                        quantize_shaped(isa, s.quantizer, s.shaping, &mut lanes, &grid, mute_zero);
                         apply_gain(&mut b0[range.clone()], x0, gain, error);
                         apply_gain(&mut b1[range.clone()], x1, gain, error);
                     }
                     ([b0], [s0]) => {
                         let mut lanes =
                             [Lane { state: &mut s0.shaping, input: x0, dither: d0, out: &mut b0[range.clone()] }];
-                        quantize_shaped::<_, ROUNDPS>(s.quantizer, s.shaping, &mut lanes, &grid, mute_zero);
+                        quantize_shaped(isa, s.quantizer, s.shaping, &mut lanes, &grid, mute_zero);
                         apply_gain(&mut b0[range.clone()], x0, gain, error);
                     }
                     _ => unreachable!("blocks and states are zipped in equal chunks"),
@@ -873,28 +780,6 @@ impl Engine {
             }
             done += m;
         }
-    }
-
-    /// [`Engine::shaped_chunk`] compiled for AVX2 (the dither hash's 32-bit multiplies are one
-    /// instruction there; SSE2 emulates them). No FMA, as in [`fused_avx2`].
-    ///
-    /// # Safety
-    /// The CPU must support AVX2.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    unsafe fn shaped_chunk_avx2(&mut self, channels: &mut [&mut [f32]], start: usize, n: usize, g: Grid, gain: f32) {
-        self.shaped_chunk::<true>(channels, start, n, g, gain);
-    }
-
-    /// [`Engine::shaped_chunk`] compiled for AVX-512: the 9-tap loop's history, taps and
-    /// constants (27 vectors) fit in its 32 registers instead of spilling. No FMA.
-    ///
-    /// # Safety
-    /// The CPU must support AVX-512 F, VL, DQ and BW, and AVX2.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,avx512f,avx512vl,avx512dq,avx512bw")]
-    unsafe fn shaped_chunk_avx512(&mut self, channels: &mut [&mut [f32]], start: usize, n: usize, g: Grid, gain: f32) {
-        self.shaped_chunk::<true>(channels, start, n, g, gain);
     }
 
     /// Compute the next `n` samples of every control.
@@ -997,32 +882,12 @@ fn sanitize_in_place(block: &mut [f32]) {
     }
 }
 
-/// [`sanitize_in_place`] compiled for AVX2.
-///
-/// # Safety
-/// The CPU must support AVX2.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn sanitize_avx2(block: &mut [f32]) {
-    sanitize_in_place(block);
-}
-
-/// [`sanitize_in_place`] compiled for AVX-512.
-///
-/// # Safety
-/// The CPU must support AVX-512 F, VL, DQ and BW, and AVX2.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,avx512f,avx512vl,avx512dq,avx512bw")]
-unsafe fn sanitize_avx512(block: &mut [f32]) {
-    sanitize_in_place(block);
-}
-
 /// The fast path's loop for one channel: sanitize, dither (`DITHER`: 0 off, 1 RPDF, 2 TPDF,
 /// 3 high-pass TPDF), quantize (`MID_RISE`), gain; `ERROR` outputs `(y - x)·gain`. Each
 /// variant is its own monomorphised loop the compiler can vectorise. `word(i)` is the dither
 /// stream's word for sample `i` of the block (wrapping, so `i - 1` reaches back before it).
 #[inline(always)]
-fn fused<const DITHER: u8, const MID_RISE: bool, const ERROR: bool, const ROUNDPS: bool>(
+fn fused<const DITHER: u8, const MID_RISE: bool, const ERROR: bool, I: Isa>(
     block: &mut [f32],
     g: &Grid,
     gain: f32,
@@ -1042,26 +907,14 @@ fn fused<const DITHER: u8, const MID_RISE: bool, const ERROR: bool, const ROUNDP
         //       grid's ends floors beyond them too, and the clamp after rounding gives the same
         //       end level.
         let v = x * inv + d;
-        let v = if ROUNDPS { v } else { min_f(max_f(v, lo - 1.0), hi + 1.0) };
+        let v = if I::ROUND { v } else { min_f(max_f(v, lo - 1.0), hi + 1.0) };
         let q = if MID_RISE {
-            let k = min_f(max_f(floor_q::<ROUNDPS>(v), lo), hi);
+            let k = min_f(max_f(floor_q::<I>(v), lo), hi);
             if DITHER == 0 && x == 0.0 { 0.0 } else { (k + 0.5) * step }
         } else {
-            min_f(max_f(floor_q::<ROUNDPS>(v + 0.5), lo), hi) * step
+            min_f(max_f(floor_q::<I>(v + 0.5), lo), hi) * step
         };
         *y = if ERROR { (q - x) * gain } else { q * gain };
-    }
-}
-
-/// The dither value of block sample `i` in LSB (`DITHER` as in [`fused`]), `word(i)` being the
-/// stream's word for it.
-#[inline(always)]
-pub(crate) fn dither_at<const DITHER: u8>(word: &impl Fn(u32) -> u32, i: u32) -> f32 {
-    match DITHER {
-        0 => 0.0,
-        1 => rectangular(word(i)),
-        2 => triangular(word(i)),
-        _ => rectangular(word(i)) - rectangular(word(i.wrapping_sub(1))),
     }
 }
 
@@ -1077,150 +930,125 @@ struct FusedKind {
 /// Run the [`fused`] loop for `kind`; `origin` is the dither stream's counter (position plus
 /// key) at the block's first sample.
 #[inline(always)]
-fn fused_dispatch<const ROUNDPS: bool>(kind: FusedKind, block: &mut [f32], g: &Grid, gain: f32, origin: u32) {
+fn fused_dispatch<I: Isa>(isa: I, kind: FusedKind, block: &mut [f32], g: &Grid, gain: f32, origin: u32) {
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = isa;
+    // The AVX-512 build's hand-written loops, on whole-bit grids without the error output.
+    #[cfg(target_arch = "x86_64")]
+    if let (Some(avx512), false) = (isa.avx512(), kind.error)
+        && let Some(p) = Pow2Grid::new(g)
+    {
+        pow2::fused(avx512, kind.dither, kind.quantizer, block, &p, gain, origin);
+        return;
+    }
     let word = |i: u32| stream_word(origin.wrapping_add(i));
     match (kind.dither, kind.quantizer, kind.error) {
-        (DitherMode::Off, QuantizerMode::MidTread, false) => fused::<0, false, false, ROUNDPS>(block, g, gain, word),
-        (DitherMode::Off, QuantizerMode::MidTread, true) => fused::<0, false, true, ROUNDPS>(block, g, gain, word),
-        (DitherMode::Off, QuantizerMode::MidRise, false) => fused::<0, true, false, ROUNDPS>(block, g, gain, word),
-        (DitherMode::Off, QuantizerMode::MidRise, true) => fused::<0, true, true, ROUNDPS>(block, g, gain, word),
-        (DitherMode::Rpdf, QuantizerMode::MidTread, false) => fused::<1, false, false, ROUNDPS>(block, g, gain, word),
-        (DitherMode::Rpdf, QuantizerMode::MidTread, true) => fused::<1, false, true, ROUNDPS>(block, g, gain, word),
-        (DitherMode::Rpdf, QuantizerMode::MidRise, false) => fused::<1, true, false, ROUNDPS>(block, g, gain, word),
-        (DitherMode::Rpdf, QuantizerMode::MidRise, true) => fused::<1, true, true, ROUNDPS>(block, g, gain, word),
-        (DitherMode::Tpdf, QuantizerMode::MidTread, false) => fused::<2, false, false, ROUNDPS>(block, g, gain, word),
-        (DitherMode::Tpdf, QuantizerMode::MidTread, true) => fused::<2, false, true, ROUNDPS>(block, g, gain, word),
-        (DitherMode::Tpdf, QuantizerMode::MidRise, false) => fused::<2, true, false, ROUNDPS>(block, g, gain, word),
-        (DitherMode::Tpdf, QuantizerMode::MidRise, true) => fused::<2, true, true, ROUNDPS>(block, g, gain, word),
-        (DitherMode::HighPassTpdf, QuantizerMode::MidTread, false) => {
-            fused::<3, false, false, ROUNDPS>(block, g, gain, word)
-        }
-        (DitherMode::HighPassTpdf, QuantizerMode::MidTread, true) => {
-            fused::<3, false, true, ROUNDPS>(block, g, gain, word)
-        }
-        (DitherMode::HighPassTpdf, QuantizerMode::MidRise, false) => {
-            fused::<3, true, false, ROUNDPS>(block, g, gain, word)
-        }
-        (DitherMode::HighPassTpdf, QuantizerMode::MidRise, true) => {
-            fused::<3, true, true, ROUNDPS>(block, g, gain, word)
-        }
+        (DitherMode::Off, QuantizerMode::MidTread, false) => fused::<0, false, false, I>(block, g, gain, word),
+        (DitherMode::Off, QuantizerMode::MidTread, true) => fused::<0, false, true, I>(block, g, gain, word),
+        (DitherMode::Off, QuantizerMode::MidRise, false) => fused::<0, true, false, I>(block, g, gain, word),
+        (DitherMode::Off, QuantizerMode::MidRise, true) => fused::<0, true, true, I>(block, g, gain, word),
+        (DitherMode::Rpdf, QuantizerMode::MidTread, false) => fused::<1, false, false, I>(block, g, gain, word),
+        (DitherMode::Rpdf, QuantizerMode::MidTread, true) => fused::<1, false, true, I>(block, g, gain, word),
+        (DitherMode::Rpdf, QuantizerMode::MidRise, false) => fused::<1, true, false, I>(block, g, gain, word),
+        (DitherMode::Rpdf, QuantizerMode::MidRise, true) => fused::<1, true, true, I>(block, g, gain, word),
+        (DitherMode::Tpdf, QuantizerMode::MidTread, false) => fused::<2, false, false, I>(block, g, gain, word),
+        (DitherMode::Tpdf, QuantizerMode::MidTread, true) => fused::<2, false, true, I>(block, g, gain, word),
+        (DitherMode::Tpdf, QuantizerMode::MidRise, false) => fused::<2, true, false, I>(block, g, gain, word),
+        (DitherMode::Tpdf, QuantizerMode::MidRise, true) => fused::<2, true, true, I>(block, g, gain, word),
+        (DitherMode::HighPassTpdf, QuantizerMode::MidTread, false) => fused::<3, false, false, I>(block, g, gain, word),
+        (DitherMode::HighPassTpdf, QuantizerMode::MidTread, true) => fused::<3, false, true, I>(block, g, gain, word),
+        (DitherMode::HighPassTpdf, QuantizerMode::MidRise, false) => fused::<3, true, false, I>(block, g, gain, word),
+        (DitherMode::HighPassTpdf, QuantizerMode::MidRise, true) => fused::<3, true, true, I>(block, g, gain, word),
     }
 }
 
-/// The [`fused`] loop for `kind` in build `simd` (the fast path with or without the editor's
+/// The [`fused`] loop for `kind` in build `isa` (the fast path with or without the editor's
 /// tap).
-#[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn fused_in(simd: Simd, kind: FusedKind, block: &mut [f32], g: &Grid, gain: f32, origin: u32) {
-    match simd {
-        // SAFETY: an engine's `simd` is at most what the CPU reports (checked in `Engine::new`
-        //         and `Engine::limit_simd`). The wider builds run the same IEEE operations in
-        //         the same order, so they are bit-identical to the baseline one
-        //         (`vector_builds_are_bit_identical`).
-        Simd::Avx512 => unsafe { fused_avx512(kind, block, g, gain, origin) },
-        // SAFETY: as above.
-        Simd::Avx2 => unsafe { fused_avx2(kind, block, g, gain, origin) },
-        Simd::Baseline => fused_dispatch::<false>(kind, block, g, gain, origin),
+fn fused_in(isa: Dispatch, kind: FusedKind, block: &mut [f32], g: &Grid, gain: f32, origin: u32) {
+    isa.run(Fused { kind, block, g, gain, origin });
+}
+
+/// [`fused_dispatch`] as a [`Kernel`].
+struct Fused<'a> {
+    kind: FusedKind,
+    block: &'a mut [f32],
+    g: &'a Grid,
+    gain: f32,
+    origin: u32,
+}
+
+impl Kernel for Fused<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run<I: Isa>(self, isa: I) {
+        fused_dispatch(isa, self.kind, self.block, self.g, self.gain, self.origin);
     }
 }
 
-/// [`fused_dispatch`] compiled for AVX2 (eight lanes instead of SSE2's four).
-///
-/// NOTE: Only `avx2` is enabled, not `fma`: Rust never contracts `a * b + c` into a fused
-///       multiply-add on its own, and leaving FMA out keeps the rounding of every operation
-///       identical to the baseline build.
-///
-/// # Safety
-/// The CPU must support AVX2.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn fused_avx2(kind: FusedKind, block: &mut [f32], g: &Grid, gain: f32, origin: u32) {
-    fused_dispatch::<true>(kind, block, g, gain, origin);
-}
+/// [`sanitize_in_place`] as a [`Kernel`].
+struct Sanitize<'a>(&'a mut [f32]);
 
-/// [`fused_dispatch`] compiled for AVX-512 (sixteen lanes), or on whole-bit grids without
-/// the error output the hand-written loops of [`pow2`](super::pow2) (fewer operations, the
-/// same bits). No FMA.
-///
-/// # Safety
-/// The CPU must support AVX-512 F, VL, DQ and BW, and AVX2.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,avx512f,avx512vl,avx512dq,avx512bw")]
-unsafe fn fused_avx512(kind: FusedKind, block: &mut [f32], g: &Grid, gain: f32, origin: u32) {
-    match Pow2Grid::new(g) {
-        // SAFETY: this function's features are the callee's requirement.
-        Some(p) if !kind.error => unsafe { pow2::fused(kind.dither, kind.quantizer, block, &p, gain, origin) },
-        _ => fused_dispatch::<true>(kind, block, g, gain, origin),
+impl Kernel for Sanitize<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run<I: Isa>(self, _: I) {
+        sanitize_in_place(self.0);
     }
 }
 
-/// [`process_chunk`] compiled for AVX2: the anti-alias path's filters and f64 staircase run
-/// twice as wide. No FMA, as in [`fused_avx2`].
-///
-/// # Safety
-/// The CPU must support AVX2.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn process_chunk_avx2(
-    settings: &Settings,
-    state: &mut Channel,
-    c: &Controls,
-    s: &mut Scratch,
-    block: &mut [f32],
-) {
-    process_chunk::<true, false>(settings, state, c, s, block);
-}
-
-/// [`process_chunk`] compiled for AVX-512: the f64 staircase eight lanes wide. No FMA.
-///
-/// # Safety
-/// The CPU must support AVX-512 F, VL, DQ and BW, and AVX2.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,avx512f,avx512vl,avx512dq,avx512bw")]
-unsafe fn process_chunk_avx512(
-    settings: &Settings,
-    state: &mut Channel,
-    c: &Controls,
-    s: &mut Scratch,
-    block: &mut [f32],
-) {
-    process_chunk::<true, true>(settings, state, c, s, block);
-}
-
-/// [`antialias_chunk`] compiled for AVX2, as [`process_chunk_avx2`].
-///
-/// # Safety
-/// The CPU must support AVX2.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn antialias_chunk_avx2(
-    settings: &Settings,
-    state: &mut Channel,
-    c: &Controls,
+/// [`Engine::shaped_chunk`] as a [`Kernel`].
+struct ShapedChunk<'a, 'b> {
+    engine: &'a mut Engine,
+    channels: &'a mut [&'b mut [f32]],
+    start: usize,
+    n: usize,
+    g: Grid,
     gain: f32,
-    s: &mut Scratch,
-    block: &mut [f32],
-    tail: usize,
-) {
-    antialias_chunk::<true, false>(settings, state, c, gain, s, block, tail);
 }
 
-/// [`antialias_chunk`] compiled for AVX-512, as [`process_chunk_avx512`].
-///
-/// # Safety
-/// The CPU must support AVX-512 F, VL, DQ and BW, and AVX2.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,avx512f,avx512vl,avx512dq,avx512bw")]
-unsafe fn antialias_chunk_avx512(
-    settings: &Settings,
-    state: &mut Channel,
-    c: &Controls,
+impl Kernel for ShapedChunk<'_, '_> {
+    type Output = ();
+    #[inline(always)]
+    fn run<I: Isa>(self, isa: I) {
+        self.engine.shaped_chunk(isa, self.channels, self.start, self.n, self.g, self.gain);
+    }
+}
+
+/// [`process_chunk`] as a [`Kernel`].
+struct GeneralChunk<'a> {
+    settings: &'a Settings,
+    state: &'a mut Channel,
+    c: &'a Controls,
+    s: &'a mut Scratch,
+    block: &'a mut [f32],
+}
+
+impl Kernel for GeneralChunk<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run<I: Isa>(self, isa: I) {
+        process_chunk(isa, self.settings, self.state, self.c, self.s, self.block);
+    }
+}
+
+/// [`antialias_chunk`] as a [`Kernel`].
+struct AntialiasChunk<'a> {
+    settings: &'a Settings,
+    state: &'a mut Channel,
+    c: &'a Controls,
     gain: f32,
-    s: &mut Scratch,
-    block: &mut [f32],
+    s: &'a mut Scratch,
+    block: &'a mut [f32],
     tail: usize,
-) {
-    antialias_chunk::<true, true>(settings, state, c, gain, s, block, tail);
+}
+
+impl Kernel for AntialiasChunk<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run<I: Isa>(self, isa: I) {
+        antialias_chunk(isa, self.settings, self.state, self.c, self.gain, self.s, self.block, self.tail);
+    }
 }
 
 /// [`process_chunk`] where [`Engine::antialias_path_applies`]: one chunk of one channel, in
@@ -1231,10 +1059,12 @@ unsafe fn antialias_chunk_avx512(
 /// general mix with those constants (kept as written: `dry·0` can change the sign of a zero).
 /// The wet delay is fed the plain staircase of the samples from `tail` on (the general path
 /// feeds each chunk's last [`LATENCY`]; the caller passes where the call's last [`LATENCY`]
-/// begin in this chunk, `block.len()` if not in it, which leaves the same state). `ROUNDPD`
-/// and `AVX512` as in [`process_chunk`].
+/// begin in this chunk, `block.len()` if not in it, which leaves the same state). `isa` as
+/// in [`process_chunk`].
 #[inline(always)]
-fn antialias_chunk<const ROUNDPD: bool, const AVX512: bool>(
+#[allow(clippy::too_many_arguments)]
+fn antialias_chunk<I: Isa>(
+    isa: I,
     settings: &Settings,
     state: &mut Channel,
     c: &Controls,
@@ -1255,7 +1085,7 @@ fn antialias_chunk<const ROUNDPD: bool, const AVX512: bool>(
     d[from..].fill(0.0);
     quantize_block(settings.quantizer, &dry[from..], &d[from..], &c.grid(from..n), true, &mut wet[from..]);
     state.wet_delay.feed(from, &wet[from..]);
-    let y = state.oversampler.process::<ROUNDPD, AVX512>(settings.quantizer, &c.grid(0..n), true, dry);
+    let y = state.oversampler.process(isa, settings.quantizer, &c.grid(0..n), true, dry);
     // The dry path, delayed in place (the undelayed copy is not needed again).
     state.dry_delay.process(dry);
     let (mix, bypass) = (1.0f32, 0.0f32);
@@ -1275,12 +1105,13 @@ fn antialias_chunk<const ROUNDPD: bool, const AVX512: bool>(
     }
 }
 
-/// One chunk of one channel, in place. `ROUNDPD`: the build has SSE4.1's rounding (the
-/// anti-alias staircase floors with it, noise shaping's two-channel loop rounds with it; the
-/// same output). `AVX512`: the AVX-512 build, whose anti-alias filters take their AVX-512
-/// loop (`Oversampler::process`; the same output).
+/// One chunk of one channel, in place. `isa`, the build: with SSE4.1's rounding the
+/// anti-alias staircase floors with it and noise shaping's two-channel loop rounds with it,
+/// and in the AVX-512 build the anti-alias filters take their AVX-512 kernel
+/// (`Oversampler::process`); the same output in every build.
 #[inline(always)]
-fn process_chunk<const ROUNDPD: bool, const AVX512: bool>(
+fn process_chunk<I: Isa>(
+    isa: I,
     settings: &Settings,
     state: &mut Channel,
     c: &Controls,
@@ -1321,7 +1152,7 @@ fn process_chunk<const ROUNDPD: bool, const AVX512: bool>(
         }
         shaping => {
             let mut lane = [Lane { state: &mut state.shaping, input: chain, dither: d, out: wet }];
-            quantize_shaped::<_, ROUNDPD>(settings.quantizer, shaping, &mut lane, &grid, mute_zero);
+            quantize_shaped(isa, settings.quantizer, shaping, &mut lane, &grid, mute_zero);
         }
     }
 
@@ -1330,11 +1161,11 @@ fn process_chunk<const ROUNDPD: bool, const AVX512: bool>(
     //       finds each with current state.
     if anti_aliased {
         state.wet_delay.feed(from, &wet[from..]);
-        let y = state.oversampler.process::<ROUNDPD, AVX512>(settings.quantizer, &grid, mute_zero, chain);
+        let y = state.oversampler.process(isa, settings.quantizer, &grid, mute_zero, chain);
         wet.copy_from_slice(y);
     } else if settings.antialias {
         state.wet_delay.process(wet);
-        state.oversampler.process::<ROUNDPD, AVX512>(settings.quantizer, &grid, mute_zero, chain);
+        state.oversampler.process(isa, settings.quantizer, &grid, mute_zero, chain);
     }
 
     // Expand, post-filter.
@@ -1969,7 +1800,9 @@ mod chain_tests {
 #[cfg(test)]
 mod fast_path_tests {
     use super::*;
+    use crate::dither::triangular;
     use crate::rng::lowbias32;
+    use crate::simd::Portable;
     use crate::test_util::*;
 
     /// Does nothing, but its presence sends every chunk down the general path.
@@ -1988,7 +1821,6 @@ mod fast_path_tests {
     /// (equal values), and the output stays the same bits, in every build, across switches
     /// to the paths they do not take and back.
     #[test]
-    #[cfg(target_arch = "x86_64")]
     fn the_analysis_sees_the_same_through_the_fast_path() {
         let mut x = vec![sine(997.0, 48000.0, 0.9, 12000), sine(331.0, 48000.0, 0.4, 12000)];
         x[0][100] = f32::NAN;
@@ -2005,12 +1837,12 @@ mod fast_path_tests {
         }
         script.push((9000, Settings { shaping: Shaping::FWeighted9, dither: DitherMode::Tpdf, ..Settings::default() }));
         script.push((10000, Settings { bits: 6.0, ..Settings::default() }));
-        let run = |general: bool, block: usize, simd: Option<Simd>| {
+        let run = |general: bool, block: usize, simd: Option<Level>| {
             let mut data = x.clone();
             let mut e = Engine::new(2, 48000.0, script[0].1, 5);
             e.force_general = general;
             if let Some(simd) = simd {
-                e.simd = simd;
+                e.limit_simd(simd);
             }
             let mut tap = RecordTap::default();
             let mut pos = 0;
@@ -2030,7 +1862,7 @@ mod fast_path_tests {
         for block in [7, 128, 1000] {
             let (general, expected) = run(true, block, None);
             assert!(expected.0[0].len() == 12000, "the analysis missed samples");
-            for simd in [Simd::Baseline, Simd::Avx2, Simd::Avx512].into_iter().filter(|s| *s <= Simd::detect()) {
+            for simd in [Level::Portable, Level::Avx2, Level::Avx512].into_iter().filter(|s| *s <= Level::detect()) {
                 let (fast, got) = run(false, block, Some(simd));
                 assert!(bits(&fast) == bits(&general), "{simd:?}, block {block}: output");
                 assert!(got == expected, "{simd:?}, block {block}: analysis");
@@ -2048,17 +1880,13 @@ mod fast_path_tests {
         x: &[Vec<f32>],
         block: usize,
         general: bool,
-        #[cfg(target_arch = "x86_64")] simd: Option<Simd>,
-        #[cfg(not(target_arch = "x86_64"))] simd: Option<()>,
+        simd: Option<Level>,
     ) -> Vec<Vec<f32>> {
         let mut data = x.to_vec();
         let mut e = Engine::new(2, 48000.0, script[0].1, 5);
-        #[cfg(target_arch = "x86_64")]
         if let Some(simd) = simd {
-            e.simd = simd;
+            e.limit_simd(simd);
         }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = simd;
         let n = data[0].len();
         let mut pos = 0;
         while pos < n {
@@ -2161,8 +1989,7 @@ mod fast_path_tests {
             let general = render(&script, &x, block, true);
             assert!(render(&script, &x, block, false) == general, "block {block}");
             // Every vector build of the fused loops, bit for bit.
-            #[cfg(target_arch = "x86_64")]
-            for simd in [Simd::Baseline, Simd::Avx2, Simd::Avx512].into_iter().filter(|s| *s <= Simd::detect()) {
+            for simd in [Level::Portable, Level::Avx2, Level::Avx512].into_iter().filter(|s| *s <= Level::detect()) {
                 let fast = render_with(&script, &x, block, false, Some(simd));
                 let same = fast.iter().flatten().zip(general.iter().flatten()).all(|(a, b)| a.to_bits() == b.to_bits());
                 assert!(same, "{simd:?}, block {block}");
@@ -2171,9 +1998,8 @@ mod fast_path_tests {
     }
 
     /// Whether this CPU can run the AVX2 builds (else the comparisons are skipped, saying so).
-    #[cfg(target_arch = "x86_64")]
     fn avx2_available() -> bool {
-        let has = std::is_x86_feature_detected!("avx2");
+        let has = Level::detect() >= Level::Avx2;
         if !has {
             eprintln!("skipping: no AVX2 on this CPU");
         }
@@ -2186,7 +2012,6 @@ mod fast_path_tests {
     /// signs, specials, huge values, the edges of full scale, a decision point and every
     /// fractional part.
     #[test]
-    #[cfg(target_arch = "x86_64")]
     fn vector_builds_are_bit_identical() {
         if !avx2_available() {
             return;
@@ -2227,15 +2052,13 @@ mod fast_path_tests {
                         let g = Grid::new(bits, quantizer);
                         let kind = FusedKind { dither, quantizer, error };
                         let (mut a, mut b) = (input.clone(), input.clone());
-                        fused_dispatch::<false>(kind, &mut a, &g, gain, 0xfffff000);
-                        // SAFETY: AVX2 support was checked above.
-                        unsafe { fused_avx2(kind, &mut b, &g, gain, 0xfffff000) };
+                        fused_dispatch(Portable::new(), kind, &mut a, &g, gain, 0xfffff000);
+                        fused_in(Dispatch::detect().limited(Level::Avx2), kind, &mut b, &g, gain, 0xfffff000);
                         let same = a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits());
                         assert!(same, "AVX2: {dither:?} {quantizer:?} error={error} bits={bits}");
-                        if Simd::detect() == Simd::Avx512 {
+                        if Level::detect() == Level::Avx512 {
                             let mut c = input.clone();
-                            // SAFETY: AVX-512 support was just checked.
-                            unsafe { fused_avx512(kind, &mut c, &g, gain, 0xfffff000) };
+                            fused_in(Dispatch::detect(), kind, &mut c, &g, gain, 0xfffff000);
                             let same = a.iter().zip(&c).all(|(x, y)| x.to_bits() == y.to_bits());
                             assert!(same, "AVX-512: {dither:?} {quantizer:?} error={error} bits={bits}");
                         }
@@ -2249,9 +2072,8 @@ mod fast_path_tests {
     /// sum: the same bits as the portable loop from every offset around a multiple of 2^16,
     /// across the counter's wrap (where the sum wraps too), over long blocks and odd lengths.
     #[test]
-    #[cfg(target_arch = "x86_64")]
     fn tpdf_running_sum_is_the_portable_loop() {
-        if Simd::detect() != Simd::Avx512 {
+        if Level::detect() != Level::Avx512 {
             eprintln!("skipped: this CPU has no AVX-512");
             return;
         }
@@ -2274,9 +2096,8 @@ mod fast_path_tests {
                 let g = Grid::new(bits, quantizer);
                 let kind = FusedKind { dither: DitherMode::Tpdf, quantizer, error: false };
                 let (mut a, mut b) = (input[..len].to_vec(), input[..len].to_vec());
-                fused_dispatch::<false>(kind, &mut a, &g, gain, origin);
-                // SAFETY: AVX-512 support was checked above.
-                unsafe { fused_avx512(kind, &mut b, &g, gain, origin) };
+                fused_dispatch(Portable::new(), kind, &mut a, &g, gain, origin);
+                fused_in(Dispatch::detect(), kind, &mut b, &g, gain, origin);
                 let first = a.iter().zip(&b).position(|(x, y)| x.to_bits() != y.to_bits());
                 assert_eq!(first, None, "origin {origin:#x}, {quantizer:?}, {bits} bits, {len} samples");
             }
@@ -2287,9 +2108,8 @@ mod fast_path_tests {
     /// zero (a negative one would floor to the level below zero in mid-rise): a block of
     /// subnormals of both signs at a stream position whose TPDF words give zero.
     #[test]
-    #[cfg(target_arch = "x86_64")]
     fn subnormals_meet_zero_dither_as_silence() {
-        if Simd::detect() < Simd::Avx512 {
+        if Level::detect() < Level::Avx512 {
             eprintln!("note: no AVX-512 on this CPU, nothing to compare");
             return;
         }
@@ -2306,9 +2126,8 @@ mod fast_path_tests {
                 let g = Grid::new(bits, quantizer);
                 let kind = FusedKind { dither: DitherMode::Tpdf, quantizer, error: false };
                 let (mut a, mut c) = (input.clone(), input.clone());
-                fused_dispatch::<false>(kind, &mut a, &g, 1.0, origin);
-                // SAFETY: AVX-512 support was checked above.
-                unsafe { fused_avx512(kind, &mut c, &g, 1.0, origin) };
+                fused_dispatch(Portable::new(), kind, &mut a, &g, 1.0, origin);
+                fused_in(Dispatch::detect(), kind, &mut c, &g, 1.0, origin);
                 assert_eq!(a[0].to_bits(), c[0].to_bits(), "{quantizer:?} {bits} bits: {} vs {}", a[0], c[0]);
                 assert!(a.iter().zip(&c).all(|(x, y)| x.to_bits() == y.to_bits()), "{quantizer:?} {bits} bits");
             }
@@ -2319,10 +2138,9 @@ mod fast_path_tests {
     /// every stage: drive, both filters, jitter, both curves, every dither and shaper,
     /// anti-alias, mix, gain, the error, with ramps between settings.
     #[test]
-    #[cfg(target_arch = "x86_64")]
     fn general_path_builds_are_bit_identical() {
-        let widest = Simd::detect();
-        if widest < Simd::Avx512 {
+        let widest = Level::detect();
+        if widest < Level::Avx512 {
             eprintln!("note: no AVX-512 on this CPU, its build is not compared");
         }
         if !avx2_available() {
@@ -2349,9 +2167,9 @@ mod fast_path_tests {
             (18000, Settings { bits: 12.0, dither: DitherMode::Rpdf, shaping: Shaping::FWeighted9, mix: 0.5, ..base }),
             (21000, Settings { bypass: true, ..base }),
         ];
-        let render = |simd: Simd| render_with(&script, &x, 500, true, Some(simd));
-        let a = render(Simd::Baseline);
-        for simd in [Simd::Avx2, Simd::Avx512].into_iter().filter(|s| *s <= widest) {
+        let render = |simd: Level| render_with(&script, &x, 500, true, Some(simd));
+        let a = render(Level::Portable);
+        for simd in [Level::Avx2, Level::Avx512].into_iter().filter(|s| *s <= widest) {
             let b = render(simd);
             for (ca, cb) in a.iter().zip(&b) {
                 let first = ca.iter().zip(cb).position(|(p, q)| p.to_bits() != q.to_bits());

@@ -17,6 +17,7 @@ mod pow2;
 pub mod quantizer;
 pub mod rng;
 pub mod shaping;
+pub mod simd;
 pub mod smoother;
 
 #[cfg(test)]

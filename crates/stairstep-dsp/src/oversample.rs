@@ -25,6 +25,7 @@ pub use super::oversample_coefficients::LATENCY;
 use super::oversample_coefficients::{DOWN1, DOWN2, UP1, UP2};
 use super::quantizer::GridBlock;
 use super::quantizer::QuantizerMode;
+use super::simd::Isa;
 
 /// A FIR filter's history, stored twice so every dot product reads one contiguous slice.
 /// (The per-sample filters below are the definition [`Oversampler`]'s block filters are
@@ -316,12 +317,13 @@ impl Oversampler {
     }
 
     /// Quantize a block through the 4x ADAA path; the output (delayed by [`LATENCY`]) is
-    /// the returned slice, as long as `x`. `ROUNDPD`: floor with the CPU's rounding
-    /// instruction (SSE4.1 and wider builds; the same output, see [`floor64`]). `AVX512`: the
-    /// filters' AVX-512 build ([`stage`]; the same output), for the engine's AVX-512 build.
+    /// the returned slice, as long as `x`. `isa`, the build: the staircase floors with the
+    /// CPU's rounding instruction where it has one ([`floor64`]), and the filters take their
+    /// AVX-512 kernel in the AVX-512 build ([`stage`]); the same output in every build.
     #[inline(always)]
-    pub fn process<const ROUNDPD: bool, const AVX512: bool>(
+    pub fn process<I: Isa>(
         &mut self,
+        isa: I,
         mode: QuantizerMode,
         grid: &GridBlock,
         mute_zero: bool,
@@ -335,10 +337,11 @@ impl Oversampler {
         self.x1[h1..h1 + n].copy_from_slice(x);
         let c1 = 2.0 * UP1[2 * UP1_CENTRE + 1];
         let x2 = &mut self.x2[UP2_TAPS - 1..UP2_TAPS - 1 + 2 * n];
-        interpolate::<UP1_TAPS, { UP1_TAPS - 1 }, AVX512>(&UP1_EVEN, &self.x1, c1, UP1_CENTRE, n, &mut self.acc, x2);
+        interpolate::<UP1_TAPS, { UP1_TAPS - 1 }, I>(isa, &UP1_EVEN, &self.x1, c1, UP1_CENTRE, n, &mut self.acc, x2);
         // 2x to 4x.
         let c2 = 2.0 * UP2[2 * UP2_CENTRE + 1];
-        interpolate::<UP2_TAPS, { UP2_TAPS - 1 }, AVX512>(
+        interpolate::<UP2_TAPS, { UP2_TAPS - 1 }, I>(
+            isa,
             &UP2_EVEN,
             &self.x2,
             c2,
@@ -353,25 +356,24 @@ impl Oversampler {
         if let Some(g) = settled(grid) {
             let (quad, t, a) = (&mut self.quad[..4 * n], &mut self.t[..4 * n + 1], &mut self.g[..4 * n + 1]);
             match (mode, mute_zero) {
-                (QuantizerMode::MidTread, _) => adaa_settled::<false, false, ROUNDPD>(g, previous, quad, t, a, ze, zo),
-                (QuantizerMode::MidRise, false) => {
-                    adaa_settled::<true, false, ROUNDPD>(g, previous, quad, t, a, ze, zo)
-                }
-                (QuantizerMode::MidRise, true) => adaa_settled::<true, true, ROUNDPD>(g, previous, quad, t, a, ze, zo),
+                (QuantizerMode::MidTread, _) => adaa_settled::<false, false, I>(g, previous, quad, t, a, ze, zo),
+                (QuantizerMode::MidRise, false) => adaa_settled::<true, false, I>(g, previous, quad, t, a, ze, zo),
+                (QuantizerMode::MidRise, true) => adaa_settled::<true, true, I>(g, previous, quad, t, a, ze, zo),
             }
         } else {
             let quad = &self.quad[..4 * n];
             match (mode, mute_zero) {
-                (QuantizerMode::MidTread, _) => adaa_block::<false, false, ROUNDPD>(grid, previous, quad, ze, zo),
-                (QuantizerMode::MidRise, false) => adaa_block::<true, false, ROUNDPD>(grid, previous, quad, ze, zo),
-                (QuantizerMode::MidRise, true) => adaa_block::<true, true, ROUNDPD>(grid, previous, quad, ze, zo),
+                (QuantizerMode::MidTread, _) => adaa_block::<false, false, I>(grid, previous, quad, ze, zo),
+                (QuantizerMode::MidRise, false) => adaa_block::<true, false, I>(grid, previous, quad, ze, zo),
+                (QuantizerMode::MidRise, true) => adaa_block::<true, true, I>(grid, previous, quad, ze, zo),
             }
         }
         // 4x to 2x: output p is Σ_j h_j·z[2p - j]; z[2p - j] is z_even[p - j/2] for even j and
         // z_odd[p - (j+1)/2] for odd j.
         {
             let acc = &mut self.acc[..2 * n];
-            stage::<{ DOWN2_PHASES.len() }, { reach(&DOWN2_PHASES, false) }, { reach(&DOWN2_PHASES, true) }, AVX512>(
+            stage::<{ DOWN2_PHASES.len() }, { reach(&DOWN2_PHASES, false) }, { reach(&DOWN2_PHASES, true) }, I>(
+                isa,
                 &DOWN2_PHASES,
                 &self.z_even,
                 &self.z_odd,
@@ -385,7 +387,8 @@ impl Oversampler {
         }
         // 2x to host rate, the half-band's zero taps skipped: the even taps, with the centre
         // one in its place among them.
-        stage::<{ DOWN1_PHASES.len() }, { reach(&DOWN1_PHASES, false) }, { reach(&DOWN1_PHASES, true) }, AVX512>(
+        stage::<{ DOWN1_PHASES.len() }, { reach(&DOWN1_PHASES, false) }, { reach(&DOWN1_PHASES, true) }, I>(
+            isa,
             &DOWN1_PHASES,
             &self.s_even,
             &self.s_odd,
@@ -531,23 +534,25 @@ const fn reach(taps: &[(f32, bool, usize)], odd: bool) -> usize {
     furthest
 }
 
-/// A FIR stage ([`fir`]) in the filters' AVX-512 build where `AVX512` is set and the CPU
-/// has AVX-512 F, else the portable one: the same sums in the same order, so the same bits
+/// A FIR stage ([`fir`]): the AVX-512 kernel ([`wide::fir`]) in the AVX-512 build, else the
+/// portable loop: the same sums in the same order, so the same bits
 /// (`block_path_is_the_per_sample_definition_*` run both). `EVEN_REACH` and `ODD_REACH`
 /// are [`reach`] of `taps`.
 #[inline(always)]
-fn stage<const T: usize, const EVEN_REACH: usize, const ODD_REACH: usize, const AVX512: bool>(
+fn stage<const T: usize, const EVEN_REACH: usize, const ODD_REACH: usize, I: Isa>(
+    isa: I,
     taps: &[(f32, bool, usize); T],
     even: &[f32],
     odd: &[f32],
     out: &mut [f32],
 ) {
     #[cfg(target_arch = "x86_64")]
-    if AVX512 && std::is_x86_feature_detected!("avx512f") {
-        // SAFETY: The CPU has AVX-512 F (checked just above).
-        unsafe { wide::fir::<T, EVEN_REACH, ODD_REACH>(taps, even, odd, out) };
+    if let Some(avx512) = isa.avx512() {
+        wide::fir::<T, EVEN_REACH, ODD_REACH>(avx512, taps, even, odd, out);
         return;
     }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = isa;
     fir(taps, even, odd, out);
 }
 
@@ -564,6 +569,7 @@ fn stage<const T: usize, const EVEN_REACH: usize, const ODD_REACH: usize, const 
 #[cfg(target_arch = "x86_64")]
 mod wide {
     use super::{MAX_TAPS, TILE, fir_tail};
+    use crate::simd::Avx512;
     use std::arch::x86_64::*;
 
     /// Samples per register.
@@ -596,13 +602,27 @@ mod wide {
         _mm512_castsi512_ps(by!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15))
     }
 
-    /// See the module's doc. Preconditions, checked: every tap's start is within its
-    /// phase's reach, each phase holds its reach plus a register of padding beyond `out`.
+    /// See the module's doc, for holders of the AVX-512 token. Preconditions, checked: every
+    /// tap's start is within its phase's reach, each phase holds its reach plus a register of
+    /// padding beyond `out`.
+    #[inline(always)]
+    pub(super) fn fir<const T: usize, const EVEN_REACH: usize, const ODD_REACH: usize>(
+        _: Avx512,
+        taps: &[(f32, bool, usize); T],
+        even: &[f32],
+        odd: &[f32],
+        out: &mut [f32],
+    ) {
+        // SAFETY: An `Avx512` token exists only where the CPU has AVX-512 F (`simd`).
+        unsafe { fir_avx512::<T, EVEN_REACH, ODD_REACH>(taps, even, odd, out) }
+    }
+
+    /// [`fir`]'s body.
     ///
     /// # Safety
     /// The CPU must support AVX-512 F.
     #[target_feature(enable = "avx512f")]
-    pub(super) unsafe fn fir<const T: usize, const EVEN_REACH: usize, const ODD_REACH: usize>(
+    unsafe fn fir_avx512<const T: usize, const EVEN_REACH: usize, const ODD_REACH: usize>(
         taps: &[(f32, bool, usize); T],
         even: &[f32],
         odd: &[f32],
@@ -660,6 +680,7 @@ mod wide {
 }
 
 /// Taps a [`fir`] table may have ([`wide::fir`]'s unrolled loop).
+#[cfg(target_arch = "x86_64")]
 const MAX_TAPS: usize = 32;
 
 /// Outputs a [`fir`] keeps in registers at once: enough independent sums to cover the
@@ -670,7 +691,9 @@ const TILE: usize = 64;
 /// `Σ_j even[j]·x[m - j]` in order of `j` (`even` from [`even_taps`]), output `2m + 1` is
 /// `centre_tap·x[m - centre]`. `acc` is scratch of at least `n`.
 #[inline(always)]
-fn interpolate<const T: usize, const REACH: usize, const AVX512: bool>(
+#[allow(clippy::too_many_arguments)]
+fn interpolate<const T: usize, const REACH: usize, I: Isa>(
+    isa: I,
     even: &[(f32, bool, usize); T],
     x: &[f32],
     centre_tap: f32,
@@ -682,7 +705,7 @@ fn interpolate<const T: usize, const REACH: usize, const AVX512: bool>(
     let h = T - 1;
     const { assert!(REACH == T - 1) };
     let acc = &mut acc[..n];
-    stage::<T, REACH, 0, AVX512>(even, x, x, acc);
+    stage::<T, REACH, 0, I>(isa, even, x, x, acc);
     let delayed = &x[h - centre..h - centre + n];
     for ((o, &a), &d) in out[..2 * n].chunks_exact_mut(2).zip(acc.iter()).zip(delayed) {
         o[0] = a;
@@ -690,14 +713,14 @@ fn interpolate<const T: usize, const REACH: usize, const AVX512: bool>(
     }
 }
 
-/// `floor(v)`, exactly. With `ROUNDPD` (builds with SSE4.1 or wider) the CPU's rounding
+/// `floor(v)`, exactly. In builds with SSE4.1 ([`Isa::ROUND`]) the CPU's rounding
 /// instruction; without, plain arithmetic that vectorises on baseline x86_64, where
 /// `f64::floor` is a library call, exact for |v| < 2^51. The staircase clamps every floor to
 /// levels within ±2^23, so both give the same level for any finite `v`: beyond 2^51 both are
 /// far outside them.
 #[inline(always)]
-fn floor64<const ROUNDPD: bool>(v: f64) -> f64 {
-    if ROUNDPD {
+fn floor64<I: Isa>(v: f64) -> f64 {
+    if I::ROUND {
         v.floor()
     } else {
         const MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5·2^52
@@ -725,7 +748,7 @@ fn clamp64(v: f64, lo: f64, hi: f64) -> f64 {
 ///       that vectorisation. A block at one bit depth takes [`adaa_settled`] instead, which
 ///       shares the antiderivatives across passes over arrays.
 #[inline(always)]
-fn adaa_block<const MID_RISE: bool, const MUTE: bool, const ROUNDPD: bool>(
+fn adaa_block<const MID_RISE: bool, const MUTE: bool, I: Isa>(
     grid: &GridBlock,
     previous: &mut f64,
     quad: &[f32],
@@ -742,7 +765,7 @@ fn adaa_block<const MID_RISE: bool, const MUTE: bool, const ROUNDPD: bool>(
         let (lo, hi) = (grid.k_min[i] as f64, grid.k_max[i] as f64);
         let top = hi + 1.0 - offset;
         let bottom = lo - offset;
-        let level = |t: f64| clamp64(floor64::<ROUNDPD>(t + offset), lo, hi);
+        let level = |t: f64| clamp64(floor64::<I>(t + offset), lo, hi);
         let antiderivative = |t: f64| {
             let k = level(t);
             if MID_RISE { (k + 0.5) * t - k * (k + 1.0) / 2.0 } else { k * t - k * k / 2.0 }
@@ -799,7 +822,7 @@ fn settled(grid: &GridBlock) -> Option<[f32; 4]> {
 /// NOTE: A moving grid cannot share: the start of a host sample's first segment is the
 ///       previous input scaled by *this* sample's 1/Δ, not the previous sample's end.
 #[inline(always)]
-fn adaa_settled<const MID_RISE: bool, const MUTE: bool, const ROUNDPD: bool>(
+fn adaa_settled<const MID_RISE: bool, const MUTE: bool, I: Isa>(
     g: [f32; 4],
     previous: &mut f64,
     quad: &mut [f32],
@@ -818,7 +841,7 @@ fn adaa_settled<const MID_RISE: bool, const MUTE: bool, const ROUNDPD: bool>(
     let (offset, centre) = if MID_RISE { (0.0, 0.5) } else { (0.5, 0.0) };
     let top = hi + 1.0 - offset;
     let bottom = lo - offset;
-    let level = |t: f64| clamp64(floor64::<ROUNDPD>(t + offset), lo, hi);
+    let level = |t: f64| clamp64(floor64::<I>(t + offset), lo, hi);
     let antiderivative = |t: f64| {
         let k = level(t);
         if MID_RISE { (k + 0.5) * t - k * (k + 1.0) / 2.0 } else { k * t - k * k / 2.0 }
@@ -936,6 +959,7 @@ mod tests {
     use super::*;
     use crate::DitherMode;
     use crate::engine::{Engine, Settings};
+    use crate::simd::{Avx2, Avx512, Portable};
     use crate::test_util::*;
 
     const SR: f64 = 48000.0;
@@ -1076,8 +1100,8 @@ mod tests {
                 reference.process(mode, g, mute_zero, x[i])
             })
             .collect();
-        // The portable filters with and without the rounding instruction, and the AVX-512
-        // filters (where the CPU has them; else the portable ones again).
+        // The portable build, the AVX2 one (rounding instruction) and the AVX-512 one (its
+        // filter kernel), where the CPU has them (else the narrower ones again).
         for (block, build) in [1, 7, 8, 64, 128].into_iter().flat_map(|b| [(b, 0), (b, 1), (b, 2)]) {
             let mut o = Oversampler::new(128);
             let mut got = Vec::with_capacity(n);
@@ -1087,10 +1111,10 @@ mod tests {
                 let lo: Vec<f32> = gs.iter().map(|g| g.k_min).collect();
                 let hi: Vec<f32> = gs.iter().map(|g| g.k_max).collect();
                 let grid = GridBlock { inv_step: &inv, step: &step, k_min: &lo, k_max: &hi };
-                let y = match build {
-                    0 => o.process::<false, false>(mode, &grid, mute_zero, xs),
-                    1 => o.process::<true, false>(mode, &grid, mute_zero, xs),
-                    _ => o.process::<true, true>(mode, &grid, mute_zero, xs),
+                let y = match (build, Avx2::try_new(), Avx512::try_new()) {
+                    (2, _, Some(isa)) => o.process(isa, mode, &grid, mute_zero, xs),
+                    (1 | 2, Some(isa), _) => o.process(isa, mode, &grid, mute_zero, xs),
+                    _ => o.process(Portable::new(), mode, &grid, mute_zero, xs),
                 };
                 got.extend_from_slice(y);
             }

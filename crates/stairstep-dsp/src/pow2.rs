@@ -27,10 +27,10 @@
 //! Reference: Intel 64 and IA-32 Architectures Software Developer's Manual, vol. 2
 //! (`VFIXUPIMMPS`, `VFPCLASSPS`, `VRANGEPS`, EVEX embedded rounding).
 
-use super::dither::DitherMode;
-use super::engine::dither_at;
+use super::dither::{DitherMode, dither_at};
 use super::quantizer::{Grid, QuantizerMode};
 use super::rng::{MIX, WEYL, stream_word};
+use super::simd::Avx512;
 use std::arch::x86_64::*;
 use std::mem::MaybeUninit;
 
@@ -370,11 +370,28 @@ unsafe fn run_tpdf<const MID_RISE: bool, const UNITY: bool>(block: &mut [f32], p
 /// The fused loop for one channel on a power-of-two grid, without the error output: the same
 /// bits as the portable loop for the same `dither`, `quantizer`, `gain` and dither stream
 /// position `origin`.
+/// For holders of the AVX-512 token.
+#[inline(always)]
+pub fn fused(
+    _: Avx512,
+    dither: DitherMode,
+    quantizer: QuantizerMode,
+    block: &mut [f32],
+    p: &Pow2Grid,
+    gain: f32,
+    origin: u32,
+) {
+    // SAFETY: An `Avx512` token exists only where the CPU has AVX-512 F, VL, DQ and BW, and
+    //         AVX2 (`simd`).
+    unsafe { fused_avx512(dither, quantizer, block, p, gain, origin) }
+}
+
+/// [`fused`]'s body.
 ///
 /// # Safety
 /// The CPU must support AVX-512 F, VL, DQ and BW, and AVX2.
 #[target_feature(enable = "avx2,avx512f,avx512vl,avx512dq,avx512bw")]
-pub unsafe fn fused(
+unsafe fn fused_avx512(
     dither: DitherMode,
     quantizer: QuantizerMode,
     block: &mut [f32],

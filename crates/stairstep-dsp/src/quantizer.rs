@@ -12,6 +12,8 @@
 //! integer `b` that is k in [-2^(b-1), 2^(b-1) - 1], the range of a `b`-bit two's-complement
 //! converter.
 
+use super::simd::Isa;
+
 /// Which quantization characteristic to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QuantizerMode {
@@ -50,18 +52,18 @@ pub fn floor_exact(v: f32) -> f32 {
     if r > v { r - 1.0 } else { r }
 }
 
-/// `floor(v)` for the quantizers. With `ROUNDPS` it is `f32::floor`, exact for any `v` and
-/// one rounding instruction (SSE4.1 `roundps`, AVX-512 `vrndscaleps`) in code compiled for
-/// those features but a library call elsewhere, so only the vector builds pass `true`;
-/// without, it is [`floor_exact`] (five plain instructions per vector, |v| <= 2^23 only).
+/// `floor(v)` for the quantizers. In builds with SSE4.1's rounding ([`Isa::ROUND`]) it is
+/// `f32::floor`, exact for any `v` and one rounding instruction (`roundps`, AVX-512
+/// `vrndscaleps`) there but a library call elsewhere; in the others, [`floor_exact`] (five
+/// plain instructions per vector, |v| <= 2^23 only).
 ///
 /// NOTE: Both give the same value for every |v| <= 2^23, and the same bits for every such `v`
 ///       but -0.0 (`floor` keeps the sign, [`floor_exact`] gives +0.0). No -0.0 reaches them: the
 ///       input is sanitized (-0.0 becomes +0.0) and never underflows once scaled, dither values
 ///       are differences that give +0.0 when zero, and `v + 0.5` is +0.0 at -0.5.
 #[inline(always)]
-pub fn floor_q<const ROUNDPS: bool>(v: f32) -> f32 {
-    if ROUNDPS { v.floor() } else { floor_exact(v) }
+pub fn floor_q<I: Isa>(v: f32) -> f32 {
+    if I::ROUND { v.floor() } else { floor_exact(v) }
 }
 
 /// `a` if it is greater than `b`, else `b`.
@@ -177,6 +179,7 @@ pub fn quantize_block(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::simd::{Avx2, Portable};
     use crate::test_util::*;
 
     /// Quantize a whole signal on a constant grid, no dither.
@@ -358,7 +361,7 @@ mod tests {
             let expected = v.round_ties_even();
             assert_eq!(round_half_even(v), expected, "{v}");
             assert_eq!(floor_exact(v), v.floor(), "{v}");
-            assert_eq!(floor_q::<true>(v).to_bits(), floor_q::<false>(v).to_bits(), "{v}");
+            assert_eq!(floor_q::<Avx2>(v).to_bits(), floor_q::<Portable>(v).to_bits(), "{v}");
         }
         let mut s = 12345u32;
         for _ in 0..100000 {
@@ -368,7 +371,7 @@ mod tests {
             let v = (s as f32 / u32::MAX as f32 - 0.5) * 2.0 * 8388608.0;
             assert_eq!(round_half_even(v), v.round_ties_even(), "{v}");
             assert_eq!(floor_exact(v), v.floor(), "{v}");
-            assert_eq!(floor_q::<true>(v).to_bits(), floor_q::<false>(v).to_bits(), "{v}");
+            assert_eq!(floor_q::<Avx2>(v).to_bits(), floor_q::<Portable>(v).to_bits(), "{v}");
         }
     }
 }

@@ -19,6 +19,8 @@
 //! ties need an exact x.5 after the feedback's sum, and only change which of two equally
 //! near levels is taken.
 
+use super::simd::Isa;
+
 /// Which noise-shaping filter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shaping {
@@ -173,11 +175,11 @@ const FAST_RANGE: f32 = 1_048_576.0;
 ///       digital-zero mute) it runs the same arithmetic without the clamps, which is
 ///       bit-identical by construction: a clamp that does not act returns its input unchanged.
 ///
-/// `ROUNDPS`: the clamp-free two-channel loop rounds with SSE4.1's `roundps` instead of
-/// adding and subtracting 1.5·2^23 (true only in builds for CPUs that have it; see
-/// [`fast_pair_sse`]).
+/// `isa`: in builds with SSE4.1's rounding ([`Isa::ROUND`]) the clamp-free two-channel loop
+/// rounds with `roundps` instead of adding and subtracting 1.5·2^23 (see [`fast_pair_sse`]).
 #[inline(always)]
-pub fn quantize_shaped<const C: usize, const ROUNDPS: bool>(
+pub fn quantize_shaped<const C: usize, I: Isa>(
+    isa: I,
     mode: super::quantizer::QuantizerMode,
     shaping: Shaping,
     lanes: &mut [Lane<'_>; C],
@@ -186,14 +188,15 @@ pub fn quantize_shaped<const C: usize, const ROUNDPS: bool>(
 ) {
     match shaping {
         Shaping::Off => debug_assert!(false, "quantize_shaped without a filter"),
-        Shaping::FWeighted3 => shaped::<C, 3, ROUNDPS>(mode, shaping, lanes, grid, mute_zero),
-        Shaping::Lipshitz5 => shaped::<C, 5, ROUNDPS>(mode, shaping, lanes, grid, mute_zero),
-        Shaping::FWeighted9 => shaped::<C, 9, ROUNDPS>(mode, shaping, lanes, grid, mute_zero),
+        Shaping::FWeighted3 => shaped::<C, 3, I>(isa, mode, shaping, lanes, grid, mute_zero),
+        Shaping::Lipshitz5 => shaped::<C, 5, I>(isa, mode, shaping, lanes, grid, mute_zero),
+        Shaping::FWeighted9 => shaped::<C, 9, I>(isa, mode, shaping, lanes, grid, mute_zero),
     }
 }
 
 #[inline(always)]
-fn shaped<const C: usize, const T: usize, const ROUNDPS: bool>(
+fn shaped<const C: usize, const T: usize, I: Isa>(
+    isa: I,
     mode: super::quantizer::QuantizerMode,
     shaping: Shaping,
     lanes: &mut [Lane<'_>; C],
@@ -201,6 +204,8 @@ fn shaped<const C: usize, const T: usize, const ROUNDPS: bool>(
     mute_zero: bool,
 ) {
     use super::quantizer::{QuantizerMode, max_f, min_f, round_half_even};
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = isa;
     let h: [f32; T] = shaping.coefficients().try_into().expect("T is the filter's length");
     let n = grid.step.len();
     debug_assert!(lanes.iter().all(|l| l.input.len() == n && l.dither.len() == n && l.out.len() == n));
@@ -231,7 +236,7 @@ fn shaped<const C: usize, const T: usize, const ROUNDPS: bool>(
             <&mut [&mut [f32]; 2]>::try_from(&mut outs[..]),
             <&mut [[f32; T]; 2]>::try_from(&mut e_fast[..]),
         ) {
-            seen = fast_pair_sse::<T, ROUNDPS>(&h, e2, i2, d2, o2, inv, step, c0v, cv);
+            seen = fast_pair_sse::<T, I>(isa, &h, e2, i2, d2, o2, inv, step, c0v, cv);
         } else {
             seen = fast_lanes(&h, &mut e_fast, &inputs, &dithers, &mut outs, inv, step, c0v, cv);
         }
@@ -371,7 +376,7 @@ fn fast_lanes<const C: usize, const T: usize>(
 /// order as [`fast_lanes`] (`definition_tests` compare both with the definition).
 ///
 /// NOTE: The loop is bound by its feedback (about 16 cycles on Zen 4: the newest error's
-///       multiply, a subtraction, the rounding, a shuffle and a subtraction). With `ROUNDPS`
+///       multiply, a subtraction, the rounding, a shuffle and a subtraction). With `I::ROUND`
 ///       the rounding is one `roundps` (round half to even, as the 1.5·2^23 add and
 ///       subtraction are for the |t| < 2^22 this loop keeps) instead of two adds: one add's
 ///       latency less on that path. The two differ only in the sign of a zero level (`roundps`
@@ -382,7 +387,8 @@ fn fast_lanes<const C: usize, const T: usize>(
 #[cfg(target_arch = "x86_64")]
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn fast_pair_sse<const T: usize, const ROUNDPS: bool>(
+fn fast_pair_sse<const T: usize, I: Isa>(
+    _isa: I,
     h: &[f32; T],
     e: &mut [[f32; T]; 2],
     inputs: &[&[f32]; 2],
@@ -394,8 +400,10 @@ fn fast_pair_sse<const T: usize, const ROUNDPS: bool>(
     centre: f32,
 ) -> Extremes {
     use std::arch::x86_64::*;
-    // SAFETY: Only SSE and SSE2 intrinsics, which every x86_64 CPU has (part of the target's
-    //         baseline), and unaligned stores into local arrays of four floats.
+    // SAFETY: SSE and SSE2 intrinsics, which every x86_64 CPU has (part of the target's
+    //         baseline); SSE4.1's `_mm_round_ps` only where `I::ROUND`, which only the tokens
+    //         of builds whose CPU has SSE4.1 carry (`simd`), and this function holds one; and
+    //         unaligned stores into local arrays of four floats.
     unsafe {
         let n = outs[0].len();
         let (x0, x1, d0, d1) = (&inputs[0][..n], &inputs[1][..n], &dithers[0][..n], &dithers[1][..n]);
@@ -422,9 +430,8 @@ fn fast_pair_sse<const T: usize, const ROUNDPS: bool>(
             }
             let m = _mm_mul_ps(hv[0], ev[0]);
             let tw = _mm_sub_ps(_mm_sub_ps(ab, p), m);
-            let k = if ROUNDPS {
-                // SAFETY: `ROUNDPS` is true only where the CPU has SSE4.1 (the AVX2 and
-                //         AVX-512 builds, and tests that check for it).
+            let k = if I::ROUND {
+                // NOTE: SSE4.1: see the SAFETY comment above.
                 _mm_round_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(tw)
             } else {
                 _mm_sub_ps(_mm_add_ps(tw, magic), magic)
@@ -471,6 +478,7 @@ mod definition_tests {
     use super::*;
     use crate::quantizer::{Grid, GridBlock, QuantizerMode, round_half_even};
     use crate::rng::lowbias32;
+    use crate::simd::{Avx2, Portable};
 
     /// The loop of [`quantize_shaped`] written out one sample at a time, every clamp in place:
     /// the definition both of its loops must reproduce bit for bit.
@@ -508,11 +516,8 @@ mod definition_tests {
     /// `block` with the bit depth stepping through `depths` every 700 samples, against
     /// [`Reference`].
     fn check(shaping: Shaping, mode: QuantizerMode, amp: f32, depths: &[f32], dithered: bool, block: usize) {
-        // The pair loop rounding both ways (`roundps` where the CPU has SSE4.1).
-        #[cfg(target_arch = "x86_64")]
-        let roundings: &[bool] = if is_x86_feature_detected!("sse4.1") { &[false, true] } else { &[false] };
-        #[cfg(not(target_arch = "x86_64"))]
-        let roundings: &[bool] = &[false];
+        // The pair loop rounding both ways (`roundps` where the CPU has it).
+        let roundings: &[bool] = if Avx2::try_new().is_some() { &[false, true] } else { &[false] };
         for &rounded in roundings {
             check_rounded(shaping, mode, amp, depths, dithered, block, rounded);
         }
@@ -578,10 +583,9 @@ mod definition_tests {
                 Lane { state: s0, input: &x[0][start..end], dither: &d[0][start..end], out: &mut p0[0][start..end] },
                 Lane { state: s1, input: &x[1][start..end], dither: &d[1][start..end], out: &mut p1[0][start..end] },
             ];
-            if rounded {
-                quantize_shaped::<2, true>(mode, shaping, &mut lanes, &grid, !dithered);
-            } else {
-                quantize_shaped::<2, false>(mode, shaping, &mut lanes, &grid, !dithered);
+            match Avx2::try_new() {
+                Some(isa) if rounded => quantize_shaped(isa, mode, shaping, &mut lanes, &grid, !dithered),
+                _ => quantize_shaped(Portable::new(), mode, shaping, &mut lanes, &grid, !dithered),
             }
             for c in 0..2 {
                 let mut lane = [Lane {
@@ -590,7 +594,7 @@ mod definition_tests {
                     dither: &d[c][start..end],
                     out: &mut single[c][start..end],
                 }];
-                quantize_shaped::<1, false>(mode, shaping, &mut lane, &grid, !dithered);
+                quantize_shaped(Portable::new(), mode, shaping, &mut lane, &grid, !dithered);
             }
             start = end;
         }
