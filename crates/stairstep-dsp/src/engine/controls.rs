@@ -1,0 +1,220 @@
+//! The continuous controls: one linear ramp each ([`Ramps`]), and per chunk their values at
+//! every sample ([`Controls`]), which the general path reads.
+
+use super::settings::{Settings, db_to_gain};
+use super::{CHUNK, Engine};
+use crate::filter::{CUTOFF_RATIO, SECTIONS, SvfCoefficients, butterworth};
+use crate::quantizer::{Grid, GridBlock};
+use crate::smoother::{LinearRamp, RAMP_MS};
+
+/// A continuous control, with a ramp of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Ramp {
+    /// Bit depth, in bits.
+    Bits,
+    /// Wet share, 0 to 1.
+    Mix,
+    /// Output gain, linear.
+    Gain,
+    /// Bypass crossfade, 0 (processed) to 1 (bypassed).
+    Bypass,
+    /// Hold rate, in log2(Hz).
+    Rate,
+    /// Jitter, 0 to 1.
+    Jitter,
+    /// Drive, linear gain.
+    Drive,
+}
+
+impl Ramp {
+    /// Every control, in the order [`Ramps`] keeps them.
+    const ALL: [Ramp; 7] = [Ramp::Bits, Ramp::Mix, Ramp::Gain, Ramp::Bypass, Ramp::Rate, Ramp::Jitter, Ramp::Drive];
+
+    /// The value this control ramps to under `s`, in its unit.
+    fn target(self, s: &Settings) -> f32 {
+        match self {
+            Ramp::Bits => s.bits,
+            Ramp::Mix => s.mix,
+            Ramp::Gain => db_to_gain(s.output_db),
+            Ramp::Bypass => {
+                if s.bypass {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+            Ramp::Rate => s.rate.log2(),
+            Ramp::Jitter => s.jitter,
+            Ramp::Drive => db_to_gain(s.drive_db),
+        }
+    }
+}
+
+// `Ramps` indexes its array by the enum's discriminant.
+const _: () = {
+    let mut i = 0;
+    while i < Ramp::ALL.len() {
+        assert!(Ramp::ALL[i] as usize == i, "Ramp::ALL lists the controls in declaration order");
+        i += 1;
+    }
+};
+
+/// The ramps of every continuous control, indexed by [`Ramp`].
+pub(super) struct Ramps([LinearRamp; Ramp::ALL.len()]);
+
+impl Ramps {
+    /// Every ramp at rest on its value under `s`.
+    pub(super) fn new(s: &Settings, sample_rate: f32) -> Self {
+        Self(Ramp::ALL.map(|r| LinearRamp::new(r.target(s), sample_rate, RAMP_MS)))
+    }
+
+    /// Jump every ramp to its value under `s`.
+    pub(super) fn jump(&mut self, s: &Settings) {
+        for (ramp, r) in self.0.iter_mut().zip(Ramp::ALL) {
+            ramp.reset(r.target(s));
+        }
+    }
+
+    /// Ramp each control towards its value under `s` (a ramp already heading there goes on).
+    pub(super) fn retarget(&mut self, s: &Settings) {
+        for (ramp, r) in self.0.iter_mut().zip(Ramp::ALL) {
+            ramp.set_target(r.target(s));
+        }
+    }
+
+    /// True when no control is moving.
+    pub(super) fn settled(&self) -> bool {
+        self.0.iter().all(|r| !r.is_ramping())
+    }
+}
+
+impl std::ops::Index<Ramp> for Ramps {
+    type Output = LinearRamp;
+    fn index(&self, r: Ramp) -> &LinearRamp {
+        &self.0[r as usize]
+    }
+}
+
+impl std::ops::IndexMut<Ramp> for Ramps {
+    fn index_mut(&mut self, r: Ramp) -> &mut LinearRamp {
+        &mut self.0[r as usize]
+    }
+}
+
+/// Per-sample control values for one chunk, shared by all channels.
+pub(super) struct Controls {
+    /// 1/Δ per sample.
+    pub(super) inv_step: [f32; CHUNK],
+    /// Δ per sample.
+    pub(super) step: [f32; CHUNK],
+    /// Lowest level index per sample.
+    pub(super) k_min: [f32; CHUNK],
+    /// Highest level index per sample.
+    pub(super) k_max: [f32; CHUNK],
+    /// Wet share, 0 to 1.
+    pub(super) mix: [f32; CHUNK],
+    /// Linear output gain, about 0.063 to 15.85.
+    pub(super) gain: [f32; CHUNK],
+    /// Bypass crossfade, 0 (processed) to 1 (bypassed).
+    pub(super) bypass: [f32; CHUNK],
+    /// Drive as linear gain, 1 to 63.
+    pub(super) drive: [f32; CHUNK],
+    /// Hold rate over host rate (1 or more: no reduction).
+    pub(super) increment: [f64; CHUNK],
+    /// Jitter, 0 to 1.
+    pub(super) jitter: [f32; CHUNK],
+    /// Whether the hold takes a new sample.
+    pub(super) take: [bool; CHUNK],
+    /// Whether the rate is reduced (the filters act).
+    pub(super) reduced: [bool; CHUNK],
+    /// Filter coefficients per section and sample.
+    pub(super) filter: [[SvfCoefficients; CHUNK]; SECTIONS],
+}
+
+impl Controls {
+    /// The quantizer grids of the chunk's samples in `range`.
+    pub(super) fn grid(&self, range: std::ops::Range<usize>) -> GridBlock<'_> {
+        GridBlock {
+            inv_step: &self.inv_step[range.clone()],
+            step: &self.step[range.clone()],
+            k_min: &self.k_min[range.clone()],
+            k_max: &self.k_max[range],
+        }
+    }
+}
+
+impl Engine {
+    /// The grid of the settled bit depth and quantizer (cached).
+    ///
+    /// NOTE: The bit depth ramp's target is the settings' depth, so this is also the grid of
+    ///       every sample once the ramp has landed.
+    pub(super) fn settled_grid(&mut self) -> Grid {
+        let (bits, quantizer) = (self.settings.bits, self.settings.quantizer);
+        if self.grid_cache.1 != bits || self.grid_cache.2 != quantizer {
+            self.grid_cache = (Grid::new(bits, quantizer), bits, quantizer);
+        }
+        self.grid_cache.0
+    }
+
+    /// Compute the next `n` samples of every control.
+    pub(super) fn fill_controls(&mut self, n: usize) {
+        let mode = self.settings.quantizer;
+        let settled = self.settled_grid();
+        let c = &mut *self.controls;
+        let r = &mut self.ramps;
+        if r[Ramp::Bits].is_ramping() {
+            for i in 0..n {
+                let g = Grid::new(r[Ramp::Bits].next_value(), mode);
+                c.inv_step[i] = g.inv_step;
+                c.step[i] = g.step;
+                c.k_min[i] = g.k_min;
+                c.k_max[i] = g.k_max;
+            }
+        } else {
+            let g = settled;
+            c.inv_step[..n].fill(g.inv_step);
+            c.step[..n].fill(g.step);
+            c.k_min[..n].fill(g.k_min);
+            c.k_max[..n].fill(g.k_max);
+        }
+        r[Ramp::Mix].fill(&mut c.mix[..n]);
+        r[Ramp::Gain].fill(&mut c.gain[..n]);
+        r[Ramp::Bypass].fill(&mut c.bypass[..n]);
+        r[Ramp::Drive].fill(&mut c.drive[..n]);
+        r[Ramp::Jitter].fill(&mut c.jitter[..n]);
+
+        // Sample rate: the hold's increment, and the filters' coefficients when reduced.
+        let fs = self.sample_rate;
+        let filters = self.settings.prefilter || self.settings.postfilter;
+        if r[Ramp::Rate].is_ramping() {
+            for i in 0..n {
+                let log_rate = r[Ramp::Rate].next_value();
+                // NOTE: Once the ramp lands, the plain rate (as in the settled branch below),
+                //       so the output does not depend on where a chunk boundary falls.
+                let rate = if r[Ramp::Rate].is_ramping() { log_rate.exp2() } else { self.settings.rate };
+                c.increment[i] = rate as f64 / fs as f64;
+                c.reduced[i] = rate < fs;
+                if filters && c.reduced[i] {
+                    let coefficients = butterworth(CUTOFF_RATIO * rate, fs);
+                    for (section, &k) in c.filter.iter_mut().zip(&coefficients) {
+                        section[i] = k;
+                    }
+                }
+            }
+        } else {
+            // NOTE: The plain rate, not exp2(log2(rate)), so 8000 Hz is exactly 8000 Hz.
+            let rate = self.settings.rate;
+            c.increment[..n].fill(rate as f64 / fs as f64);
+            c.reduced[..n].fill(rate < fs);
+            if filters && rate < fs {
+                if self.filter_cache.1 != rate {
+                    self.filter_cache = (butterworth(CUTOFF_RATIO * rate, fs), rate);
+                }
+                for (section, &k) in c.filter.iter_mut().zip(&self.filter_cache.0) {
+                    section[..n].fill(k);
+                }
+            }
+        }
+        self.clock.fill(&c.increment[..n], &c.jitter[..n], &mut c.take[..n]);
+    }
+}
