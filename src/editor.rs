@@ -25,17 +25,10 @@ use std::time::Duration;
 
 use crate::analysis::{AnalysisReader, ErrorBlock, SCOPE_LEN, SPECTRUM_LEN, ScopeFrame, empty_scope};
 use crate::dsp::{Curve, DitherMode, Shaping};
-use crate::params::{EditorSize, StairstepParams};
+use crate::params::{DEFAULT_SIZE, EditorSize, MAX_SIZE, MIN_SIZE, StairstepParams};
 use crate::preset::{self, Preset};
 
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Vec2};
-
-/// Default window size in logical pixels.
-pub const DEFAULT_SIZE: EditorSize = EditorSize { width: 960, height: 620 };
-/// Smallest window the layout supports.
-pub const MIN_SIZE: EditorSize = EditorSize { width: 720, height: 500 };
-/// Largest window we accept from a saved state.
-pub const MAX_SIZE: EditorSize = EditorSize { width: 3840, height: 2160 };
 
 /// Bit Depth change per pixel dragged, in bits (Shift: a tenth of it).
 const DRAG_BITS_PER_PIXEL: f32 = 0.02;
@@ -857,16 +850,6 @@ impl StairstepEditor {
 
     fn saved_size(&self) -> EditorSize {
         self.params.editor_size.read().map(|s| *s).unwrap_or(DEFAULT_SIZE).clamped()
-    }
-}
-
-impl EditorSize {
-    /// Within [`MIN_SIZE`] and [`MAX_SIZE`] (a corrupt saved size falls back to a usable one).
-    pub fn clamped(self) -> Self {
-        Self {
-            width: self.width.clamp(MIN_SIZE.width, MAX_SIZE.width),
-            height: self.height.clamp(MIN_SIZE.height, MAX_SIZE.height),
-        }
     }
 }
 

@@ -1,5 +1,10 @@
-//! Stairstep's parameters. The string ids (in `param_map`) and enum variant ids are the
-//! saved-state contract: never rename them.
+//! Stairstep's parameters, each declared once, in the table at [`StairstepParams`]: its field,
+//! string id, host group, kind, constructor (name, range, unit, default, value↔text), how its
+//! value feeds [`dsp::Settings`] and its `--help` line. The struct, `Default`, the host's
+//! `param_map`, [`IDS`], the by-id access and the settings all come from that table.
+//!
+//! The string ids, their order (the host's) and the enum variant ids are the saved-state
+//! contract: never rename or reorder them.
 
 use nice_plug::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -15,83 +20,272 @@ pub const BITS_MAX: f32 = dsp::quantizer::MAX_BITS;
 /// Default bit depth.
 pub const BITS_DEFAULT: f32 = 8.0;
 
-/// Dither choices as the host shows them.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DitherParam {
-    #[id = "off"]
-    #[name = "Off"]
-    Off,
-    #[id = "rpdf"]
-    #[name = "RPDF"]
-    Rpdf,
-    #[id = "tpdf"]
-    #[name = "TPDF"]
-    Tpdf,
-    #[id = "hp-tpdf"]
-    #[name = "High-pass TPDF"]
-    HighPassTpdf,
-}
+/// The host-visible parameter groups, in display order.
+pub const GROUPS: [&str; 4] = ["Crush", "Noise", "Rate", "Output"];
+/// Persisted-field key of the editor size.
+pub const EDITOR_SIZE_FIELD: &str = "editor-size";
+/// The persisted-field key holding the saved-state layout number (see `state`).
+pub const VERSION_FIELD: &str = "state-version";
+/// The saved-state layout this build writes.
+pub const STATE_VERSION: u32 = 1;
 
-/// Quantizer characteristics as the host shows them.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QuantizerParam {
-    #[id = "mid-tread"]
-    #[name = "Mid-tread"]
-    MidTread,
-    #[id = "mid-rise"]
-    #[name = "Mid-rise"]
-    MidRise,
-}
-
-/// Noise-shaping filters as the host shows them.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ShapingParam {
-    #[id = "off"]
-    #[name = "Off"]
-    Off,
-    #[id = "f-weighted-3"]
-    #[name = "F-weighted 3-tap"]
-    FWeighted3,
-    #[id = "lipshitz-5"]
-    #[name = "Lipshitz 5-tap"]
-    Lipshitz5,
-    #[id = "f-weighted-9"]
-    #[name = "F-weighted 9-tap"]
-    FWeighted9,
-}
-
-/// Companding curves as the host shows them.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CurveParam {
-    #[id = "linear"]
-    #[name = "Linear"]
-    Linear,
-    #[id = "mu-law"]
-    #[name = "µ-law"]
-    MuLaw,
-    #[id = "a-law"]
-    #[name = "A-law"]
-    ALaw,
-}
-
-impl From<ShapingParam> for Shaping {
-    fn from(v: ShapingParam) -> Self {
-        match v {
-            ShapingParam::Off => Shaping::Off,
-            ShapingParam::FWeighted3 => Shaping::FWeighted3,
-            ShapingParam::Lipshitz5 => Shaping::Lipshitz5,
-            ShapingParam::FWeighted9 => Shaping::FWeighted9,
+/// Declares an enum parameter's choices as the host shows them (the ids are saved-state
+/// contract) and their conversion to the DSP's enum, whose variants have the same names.
+/// (The DSP crate knows nothing of nice-plug, so its enums cannot derive [`Enum`].)
+macro_rules! choice_enum {
+    ($(#[$doc:meta])* $name:ident => $dsp:ident { $($variant:ident = $id:tt, $label:tt;)* }) => {
+        $(#[$doc])*
+        #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name {
+            $(#[id = $id] #[name = $label] $variant,)*
         }
+
+        impl From<$name> for $dsp {
+            fn from(v: $name) -> Self {
+                match v {
+                    $($name::$variant => $dsp::$variant,)*
+                }
+            }
+        }
+    };
+}
+
+choice_enum! {
+    /// Dither choices as the host shows them.
+    DitherParam => DitherMode {
+        Off = "off", "Off";
+        Rpdf = "rpdf", "RPDF";
+        Tpdf = "tpdf", "TPDF";
+        HighPassTpdf = "hp-tpdf", "High-pass TPDF";
     }
 }
 
-impl From<CurveParam> for Curve {
-    fn from(v: CurveParam) -> Self {
-        match v {
-            CurveParam::Linear => Curve::Linear,
-            CurveParam::MuLaw => Curve::MuLaw,
-            CurveParam::ALaw => Curve::ALaw,
+choice_enum! {
+    /// Quantizer characteristics as the host shows them.
+    QuantizerParam => QuantizerMode {
+        MidTread = "mid-tread", "Mid-tread";
+        MidRise = "mid-rise", "Mid-rise";
+    }
+}
+
+choice_enum! {
+    /// Noise-shaping filters as the host shows them.
+    ShapingParam => Shaping {
+        Off = "off", "Off";
+        FWeighted3 = "f-weighted-3", "F-weighted 3-tap";
+        Lipshitz5 = "lipshitz-5", "Lipshitz 5-tap";
+        FWeighted9 = "f-weighted-9", "F-weighted 9-tap";
+    }
+}
+
+choice_enum! {
+    /// Companding curves as the host shows them.
+    CurveParam => Curve {
+        Linear = "linear", "Linear";
+        MuLaw = "mu-law", "µ-law";
+        ALaw = "a-law", "A-law";
+    }
+}
+
+choice_enum! {
+    /// What to hear.
+    ListenParam => Listen {
+        Output = "output", "Output";
+        Error = "error", "Error";
+    }
+}
+
+/// Declares the parameters (see the table below for the row syntax).
+macro_rules! params_table {
+    ($($(#[$doc:meta])* $field:ident: $ty:ty = $id:literal in $group:literal as $kind:ident, $new:expr,
+        dsp: $dsp:ident = $convert:expr, help: $help:expr;)*) => {
+        /// All of Stairstep's parameters, and the editor size.
+        pub struct StairstepParams {
+            /// The editor's size, persisted with the session (not a parameter).
+            pub editor_size: Arc<RwLock<EditorSize>>,
+            $($(#[$doc])* pub $field: $ty,)*
         }
+
+        impl Default for StairstepParams {
+            fn default() -> Self {
+                Self { editor_size: Arc::new(RwLock::new(DEFAULT_SIZE)), $($field: $new,)* }
+            }
+        }
+
+        /// The parameter ids, in the order hosts list them.
+        pub const IDS: &[&str] = &[$($id),*];
+
+        impl StairstepParams {
+            /// (id, parameter, group) of every parameter, in host order.
+            fn entries(&self) -> Vec<(String, ParamPtr, String)> {
+                vec![$(($id.to_string(), self.$field.as_ptr(), $group.to_string()),)*]
+            }
+
+            /// Parameter `id` by kind, for the code that treats every parameter alike.
+            pub fn field(&self, id: &str) -> Option<Field<'_>> {
+                Some(match id {
+                    $($id => Field::$kind(&self.$field),)*
+                    _ => return None,
+                })
+            }
+
+            /// A one-line description of parameter `id`'s values, for `--help`.
+            pub fn describe(&self, id: &str) -> String {
+                match id {
+                    $($id => String::from($help),)*
+                    _ => String::new(),
+                }
+            }
+
+            /// The settings, with the Sample Rate already converted to Hz.
+            fn settings_at_rate(&self, rate: f32) -> dsp::Settings {
+                dsp::Settings { $($dsp: convert(params_table!(@value $kind, self.$field, rate), $convert),)* }
+            }
+        }
+    };
+    (@value Hz, $param:expr, $rate:ident) => { $rate };
+    (@value $kind:ident, $param:expr, $rate:ident) => { $param.value() };
+}
+
+// One row per parameter, in host order:
+//
+//     /// The field's doc.
+//     field: Type = "id" in "Group" as Kind, constructor (name, default, range, unit, text),
+//         dsp: settings_field = |value| conversion, help: `--help` text;
+//
+// Kind is `Number` (continuous, in its unit), `Hz` (the Sample Rate: log2 Hz inside, and Hz
+// is what `dsp:` gets), `Choice` or `Switch`.
+//
+// NOTE: No smoothers: the DSP core ramps every continuous value itself (see `dsp::smoother`),
+//       so the plugin and offline renders share one code path.
+params_table! {
+    /// Bit depth, 1 to 24 bits, continuous.
+    bits: FloatParam = "bits" in "Crush" as Number,
+        FloatParam::new("Bit Depth", BITS_DEFAULT, FloatRange::Linear { min: BITS_MIN, max: BITS_MAX })
+            .with_unit(" bits")
+            .with_value_to_string(Arc::new(format_bits))
+            .with_string_to_value(Arc::new(parse_bits)),
+        dsp: bits = |v| v, help: format!("bit depth, {BITS_MIN} to {BITS_MAX} bits (default {BITS_DEFAULT})");
+    /// Quantizer characteristic.
+    quantizer: EnumParam<QuantizerParam> = "quantizer" in "Crush" as Choice,
+        EnumParam::new("Quantizer", QuantizerParam::MidTread),
+        dsp: quantizer = |v| v.into(), help: format!("{} (default mid-tread)", choices::<QuantizerParam>());
+    /// Companding curve.
+    curve: EnumParam<CurveParam> = "curve" in "Crush" as Choice,
+        EnumParam::new("Curve", CurveParam::Linear),
+        dsp: curve = |v| v.into(), help: format!("{} (default linear)", choices::<CurveParam>());
+    /// Gain into the quantizer, 0 to +36 dB.
+    drive: FloatParam = "drive" in "Crush" as Number,
+        number("Drive", 0.0, 0.0, dsp::engine::MAX_DRIVE_DB, " dB"),
+        dsp: drive_db = |v| v, help: "gain into the crusher, 0 to 36 dB (default 0)";
+    /// Anti-alias the quantizer (adds latency).
+    antialias: BoolParam = "antialias" in "Crush" as Switch,
+        switch("Anti-alias", false),
+        dsp: antialias = |v| v, help: format!(
+            "4x oversampled anti-aliased quantizer, on or off (default off; adds {} samples of latency)",
+            dsp::oversample::LATENCY
+        );
+    /// Dither before the quantizer.
+    dither: EnumParam<DitherParam> = "dither" in "Noise" as Choice,
+        EnumParam::new("Dither", DitherParam::Off),
+        dsp: dither = |v| v.into(), help: format!("{} (default off)", choices::<DitherParam>());
+    /// Noise-shaping filter.
+    shaping: EnumParam<ShapingParam> = "shaping" in "Noise" as Choice,
+        EnumParam::new("Noise Shaping", ShapingParam::Off),
+        dsp: shaping = |v| v.into(), help: format!("{} (default off)", choices::<ShapingParam>());
+    /// Sample-and-hold rate, 50 Hz to 96 kHz (log2 Hz inside: see [`rate_hz`]).
+    rate: FloatParam = "rate" in "Rate" as Hz,
+        FloatParam::new(
+            "Sample Rate",
+            dsp::engine::MAX_RATE.log2(),
+            FloatRange::Linear { min: dsp::engine::MIN_RATE.log2(), max: dsp::engine::MAX_RATE.log2() },
+        )
+        .with_unit(" Hz")
+        .with_value_to_string(Arc::new(|v| format!("{:.0}", rate_hz(v))))
+        .with_string_to_value(Arc::new(|s| parse_hz(s).filter(|hz| *hz > 0.0).map(f32::log2))),
+        dsp: rate = |hz| hz,
+        help: "sample-and-hold rate, 50 to 96000 Hz, or '8 kHz' (default 96000: no reduction)";
+    /// Hold-length randomisation, 0 to 100 %.
+    jitter: FloatParam = "jitter" in "Rate" as Number,
+        number("Jitter", 0.0, 0.0, 100.0, " %"),
+        dsp: jitter = |v| v / 100.0, help: "hold-length randomisation, 0 to 100 % (default 0)";
+    /// Low-pass before the hold.
+    prefilter: BoolParam = "prefilter" in "Rate" as Switch,
+        switch("Pre-filter", false),
+        dsp: prefilter = |v| v, help: "low-pass before the hold, on or off (default off)";
+    /// Low-pass after the quantizer.
+    postfilter: BoolParam = "postfilter" in "Rate" as Switch,
+        switch("Post-filter", false),
+        dsp: postfilter = |v| v, help: "low-pass after the quantizer, on or off (default off)";
+    /// Wet share, 0 to 100 %.
+    mix: FloatParam = "mix" in "Output" as Number,
+        number("Mix", 100.0, 0.0, 100.0, " %"),
+        dsp: mix = |v| v / 100.0, help: "wet share, 0 to 100 % (default 100)";
+    /// Output gain, -24 to +24 dB.
+    output: FloatParam = "output" in "Output" as Number,
+        number("Output", 0.0, dsp::engine::MIN_OUTPUT_DB, dsp::engine::MAX_OUTPUT_DB, " dB"),
+        dsp: output_db = |v| v, help: "output gain, -24 to +24 dB (default 0)";
+    /// Output or error signal.
+    listen: EnumParam<ListenParam> = "listen" in "Output" as Choice,
+        EnumParam::new("Listen", ListenParam::Output),
+        dsp: listen = |v| v.into(), help: format!("{} (default output)", choices::<ListenParam>());
+    /// The host's bypass switch.
+    bypass: BoolParam = "bypass" in "Output" as Switch,
+        switch("Bypass", false).make_bypass(),
+        dsp: bypass = |v| v, help: "on or off (default off)";
+}
+
+/// `f(value)`: lets a table row's `dsp:` closure take its argument's type from the value.
+fn convert<T, R>(value: T, f: impl FnOnce(T) -> R) -> R {
+    f(value)
+}
+
+/// A parameter by kind (see the table), borrowed from a [`StairstepParams`].
+pub enum Field<'a> {
+    /// A continuous value in its own unit (bits, dB, %).
+    Number(&'a FloatParam),
+    /// The Sample Rate: log2(Hz) inside, Hz to everything outside the host (see [`rate_hz`]).
+    Hz(&'a FloatParam),
+    /// A choice.
+    Choice(&'a dyn Choice),
+    /// A switch.
+    Switch(&'a BoolParam),
+}
+
+/// An enum parameter whatever its enum: what the by-id code and the state repair need.
+pub trait Choice {
+    /// The choices' stable ids (the saved-state contract).
+    fn ids(&self) -> &'static [&'static str];
+    /// The choices' display names.
+    fn names(&self) -> &'static [&'static str];
+    /// "tpdf (TPDF), rpdf (RPDF), ..." for messages.
+    fn list(&self) -> String;
+    /// The current choice's index.
+    fn index(&self) -> usize;
+    /// The default choice's index.
+    fn default_index(&self) -> usize;
+    /// Set choice `index` through the normalized path a host uses.
+    fn set_index(&self, index: usize);
+}
+
+impl<T: Enum + PartialEq + 'static> Choice for EnumParam<T> {
+    fn ids(&self) -> &'static [&'static str] {
+        T::ids().unwrap_or(T::variants())
+    }
+    fn names(&self) -> &'static [&'static str] {
+        T::variants()
+    }
+    fn list(&self) -> String {
+        choices::<T>()
+    }
+    fn index(&self) -> usize {
+        self.value().to_index()
+    }
+    fn default_index(&self) -> usize {
+        self.default_plain_value().to_index()
+    }
+    fn set_index(&self, index: usize) {
+        set_normalized(self.as_ptr(), self.preview_normalized(T::from_index(index)));
     }
 }
 
@@ -130,46 +324,6 @@ impl RateMemo {
     }
 }
 
-/// What to hear.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ListenParam {
-    #[id = "output"]
-    #[name = "Output"]
-    Output,
-    #[id = "error"]
-    #[name = "Error"]
-    Error,
-}
-
-impl From<DitherParam> for DitherMode {
-    fn from(v: DitherParam) -> Self {
-        match v {
-            DitherParam::Off => DitherMode::Off,
-            DitherParam::Rpdf => DitherMode::Rpdf,
-            DitherParam::Tpdf => DitherMode::Tpdf,
-            DitherParam::HighPassTpdf => DitherMode::HighPassTpdf,
-        }
-    }
-}
-
-impl From<QuantizerParam> for QuantizerMode {
-    fn from(v: QuantizerParam) -> Self {
-        match v {
-            QuantizerParam::MidTread => QuantizerMode::MidTread,
-            QuantizerParam::MidRise => QuantizerMode::MidRise,
-        }
-    }
-}
-
-impl From<ListenParam> for Listen {
-    fn from(v: ListenParam) -> Self {
-        match v {
-            ListenParam::Output => Listen::Output,
-            ListenParam::Error => Listen::Error,
-        }
-    }
-}
-
 /// The editor window's size in logical pixels, saved with the plugin state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EditorSize {
@@ -179,46 +333,21 @@ pub struct EditorSize {
     pub height: u32,
 }
 
-/// All of Stairstep's parameters.
-///
-/// NOTE: `Params` is implemented by hand (below) rather than derived: that puts each
-///       parameter in its host-visible group without renaming a field, and lets a corrupt
-///       persisted field fall back to its default with a log line instead of the derived
-///       code's debug assertion. The string ids in `param_map` are the saved-state contract.
-pub struct StairstepParams {
-    /// The editor's size, persisted with the session (not a parameter).
-    pub editor_size: Arc<RwLock<EditorSize>>,
+/// Default window size in logical pixels.
+pub const DEFAULT_SIZE: EditorSize = EditorSize { width: 960, height: 620 };
+/// Smallest window the layout supports.
+pub const MIN_SIZE: EditorSize = EditorSize { width: 720, height: 500 };
+/// Largest window we accept from a saved state.
+pub const MAX_SIZE: EditorSize = EditorSize { width: 3840, height: 2160 };
 
-    /// Bit depth, 1 to 24 bits, continuous.
-    pub bits: FloatParam,
-    /// Dither before the quantizer.
-    pub dither: EnumParam<DitherParam>,
-    /// Quantizer characteristic.
-    pub quantizer: EnumParam<QuantizerParam>,
-    /// Noise-shaping filter.
-    pub shaping: EnumParam<ShapingParam>,
-    /// Companding curve.
-    pub curve: EnumParam<CurveParam>,
-    /// Gain into the quantizer, 0 to +36 dB.
-    pub drive: FloatParam,
-    /// Sample-and-hold rate, 50 Hz to 96 kHz.
-    pub rate: FloatParam,
-    /// Hold-length randomisation, 0 to 100 %.
-    pub jitter: FloatParam,
-    /// Low-pass before the hold.
-    pub prefilter: BoolParam,
-    /// Low-pass after the quantizer.
-    pub postfilter: BoolParam,
-    /// Anti-alias the quantizer (adds latency).
-    pub antialias: BoolParam,
-    /// Wet share, 0 to 100 %.
-    pub mix: FloatParam,
-    /// Output gain, -24 to +24 dB.
-    pub output: FloatParam,
-    /// Output or error signal.
-    pub listen: EnumParam<ListenParam>,
-    /// The host's bypass switch.
-    pub bypass: BoolParam,
+impl EditorSize {
+    /// Within [`MIN_SIZE`] and [`MAX_SIZE`] (a corrupt saved size falls back to a usable one).
+    pub fn clamped(self) -> Self {
+        Self {
+            width: self.width.clamp(MIN_SIZE.width, MAX_SIZE.width),
+            height: self.height.clamp(MIN_SIZE.height, MAX_SIZE.height),
+        }
+    }
 }
 
 /// Format a bit depth with two decimals ("7.25", "16.00"): hosts that infer a parameter's
@@ -268,92 +397,31 @@ fn switch(name: &str, default: bool) -> BoolParam {
     BoolParam::new(name, default).with_string_to_value(Arc::new(parse_switch))
 }
 
-impl Default for StairstepParams {
-    fn default() -> Self {
-        Self {
-            editor_size: Arc::new(RwLock::new(crate::editor::DEFAULT_SIZE)),
-            // NOTE: No smoother here: the DSP core ramps every continuous value itself (see
-            //       `dsp::smoother`) so the plugin and offline renders share one code path.
-            bits: FloatParam::new("Bit Depth", BITS_DEFAULT, FloatRange::Linear { min: BITS_MIN, max: BITS_MAX })
-                .with_unit(" bits")
-                .with_value_to_string(Arc::new(format_bits))
-                .with_string_to_value(Arc::new(parse_bits)),
-            dither: EnumParam::new("Dither", DitherParam::Off),
-            quantizer: EnumParam::new("Quantizer", QuantizerParam::MidTread),
-            shaping: EnumParam::new("Noise Shaping", ShapingParam::Off),
-            curve: EnumParam::new("Curve", CurveParam::Linear),
-            drive: FloatParam::new("Drive", 0.0, FloatRange::Linear { min: 0.0, max: dsp::engine::MAX_DRIVE_DB })
-                .with_unit(" dB")
-                .with_value_to_string(formatters::v2s_f32_rounded(1))
-                .with_string_to_value(Arc::new(|s| parse_with_unit(s, "dB"))),
-            rate: FloatParam::new(
-                "Sample Rate",
-                dsp::engine::MAX_RATE.log2(),
-                FloatRange::Linear { min: dsp::engine::MIN_RATE.log2(), max: dsp::engine::MAX_RATE.log2() },
-            )
-            .with_unit(" Hz")
-            .with_value_to_string(Arc::new(|v| format!("{:.0}", rate_hz(v))))
-            .with_string_to_value(Arc::new(|s| parse_hz(s).filter(|hz| *hz > 0.0).map(f32::log2))),
-            jitter: FloatParam::new("Jitter", 0.0, FloatRange::Linear { min: 0.0, max: 100.0 })
-                .with_unit(" %")
-                .with_value_to_string(formatters::v2s_f32_rounded(1))
-                .with_string_to_value(Arc::new(|s| parse_with_unit(s, "%"))),
-            prefilter: switch("Pre-filter", false),
-            postfilter: switch("Post-filter", false),
-            antialias: switch("Anti-alias", false),
-            mix: FloatParam::new("Mix", 100.0, FloatRange::Linear { min: 0.0, max: 100.0 })
-                .with_unit(" %")
-                .with_value_to_string(formatters::v2s_f32_rounded(1))
-                .with_string_to_value(Arc::new(|s| parse_with_unit(s, "%"))),
-            output: FloatParam::new(
-                "Output",
-                0.0,
-                FloatRange::Linear { min: dsp::engine::MIN_OUTPUT_DB, max: dsp::engine::MAX_OUTPUT_DB },
-            )
-            .with_unit(" dB")
-            .with_value_to_string(formatters::v2s_f32_rounded(1))
-            .with_string_to_value(Arc::new(|s| parse_with_unit(s, "dB"))),
-            listen: EnumParam::new("Listen", ListenParam::Output),
-            bypass: switch("Bypass", false).make_bypass(),
-        }
-    }
+/// A linear continuous parameter in `unit` (" dB", " %"), shown with one decimal and parsed
+/// with or without its unit.
+fn number(name: &str, default: f32, min: f32, max: f32, unit: &'static str) -> FloatParam {
+    FloatParam::new(name, default, FloatRange::Linear { min, max })
+        .with_unit(unit)
+        .with_value_to_string(formatters::v2s_f32_rounded(1))
+        .with_string_to_value(Arc::new(move |s| parse_with_unit(s, unit.trim())))
 }
 
-/// The host-visible parameter groups, in display order.
-pub const GROUPS: [&str; 4] = ["Crush", "Noise", "Rate", "Output"];
-
-/// Persisted-field key of the editor size.
-pub const EDITOR_SIZE_FIELD: &str = "editor-size";
-
+// NOTE: `Params` is implemented by hand rather than derived: that puts each parameter in its
+//       host-visible group without renaming a field (the derive groups only nested structs),
+//       and lets a corrupt persisted field fall back with a log line instead of the derived
+//       code's debug assertion.
 // SAFETY: Every `ParamPtr` handed out points into a field of `self`, which lives as long as the
 //         `Arc<StairstepParams>` the wrapper holds; the ids are unique (tested below).
 unsafe impl Params for StairstepParams {
     fn param_map(&self) -> Vec<(String, ParamPtr, String)> {
-        let entry = |id: &str, ptr: ParamPtr, group: &str| (id.to_string(), ptr, group.to_string());
-        vec![
-            entry("bits", self.bits.as_ptr(), "Crush"),
-            entry("quantizer", self.quantizer.as_ptr(), "Crush"),
-            entry("curve", self.curve.as_ptr(), "Crush"),
-            entry("drive", self.drive.as_ptr(), "Crush"),
-            entry("antialias", self.antialias.as_ptr(), "Crush"),
-            entry("dither", self.dither.as_ptr(), "Noise"),
-            entry("shaping", self.shaping.as_ptr(), "Noise"),
-            entry("rate", self.rate.as_ptr(), "Rate"),
-            entry("jitter", self.jitter.as_ptr(), "Rate"),
-            entry("prefilter", self.prefilter.as_ptr(), "Rate"),
-            entry("postfilter", self.postfilter.as_ptr(), "Rate"),
-            entry("mix", self.mix.as_ptr(), "Output"),
-            entry("output", self.output.as_ptr(), "Output"),
-            entry("listen", self.listen.as_ptr(), "Output"),
-            entry("bypass", self.bypass.as_ptr(), "Output"),
-        ]
+        self.entries()
     }
 
     fn serialize_fields(&self) -> BTreeMap<String, String> {
         let size = *self.editor_size.read().unwrap_or_else(|e| e.into_inner());
         let mut fields = BTreeMap::new();
         fields.insert(EDITOR_SIZE_FIELD.to_string(), serde_json::to_string(&size).unwrap_or_default());
-        fields.insert(crate::state::VERSION_FIELD.to_string(), crate::state::STATE_VERSION.to_string());
+        fields.insert(VERSION_FIELD.to_string(), STATE_VERSION.to_string());
         fields
     }
 
@@ -365,160 +433,6 @@ unsafe impl Params for StairstepParams {
                 Err(e) => nice_warn!("Ignoring the saved editor size {text:?}: {e}"),
             }
         }
-    }
-}
-
-impl StairstepParams {
-    /// The current values as DSP settings.
-    pub fn settings(&self) -> dsp::Settings {
-        self.settings_at_rate(rate_hz(self.rate.value()))
-    }
-
-    /// [`StairstepParams::settings`] for the audio thread, with the rate's conversion
-    /// remembered between blocks.
-    pub fn settings_memo(&self, memo: &mut RateMemo) -> dsp::Settings {
-        self.settings_at_rate(memo.hz(self.rate.value()))
-    }
-
-    /// The settings, with the Sample Rate already converted to Hz.
-    fn settings_at_rate(&self, rate: f32) -> dsp::Settings {
-        dsp::Settings {
-            bits: self.bits.value(),
-            dither: self.dither.value().into(),
-            quantizer: self.quantizer.value().into(),
-            mix: self.mix.value() / 100.0,
-            output_db: self.output.value(),
-            listen: self.listen.value().into(),
-            bypass: self.bypass.value(),
-            rate,
-            jitter: self.jitter.value() / 100.0,
-            prefilter: self.prefilter.value(),
-            postfilter: self.postfilter.value(),
-            shaping: self.shaping.value().into(),
-            curve: self.curve.value().into(),
-            drive_db: self.drive.value(),
-            antialias: self.antialias.value(),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ids_and_names_are_the_contract() {
-        let p = StairstepParams::default();
-        let map = p.param_map();
-        // SAFETY: the pointers point into `p`, alive for the whole test.
-        let got: Vec<(String, String, String)> =
-            map.iter().map(|(id, ptr, group)| (id.clone(), unsafe { ptr.name() }.to_string(), group.clone())).collect();
-        let expected = [
-            ("bits", "Bit Depth", "Crush"),
-            ("quantizer", "Quantizer", "Crush"),
-            ("curve", "Curve", "Crush"),
-            ("drive", "Drive", "Crush"),
-            ("antialias", "Anti-alias", "Crush"),
-            ("dither", "Dither", "Noise"),
-            ("shaping", "Noise Shaping", "Noise"),
-            ("rate", "Sample Rate", "Rate"),
-            ("jitter", "Jitter", "Rate"),
-            ("prefilter", "Pre-filter", "Rate"),
-            ("postfilter", "Post-filter", "Rate"),
-            ("mix", "Mix", "Output"),
-            ("output", "Output", "Output"),
-            ("listen", "Listen", "Output"),
-            ("bypass", "Bypass", "Output"),
-        ];
-        assert_eq!(got.len(), expected.len());
-        for ((id, name, group), (eid, ename, egroup)) in got.iter().zip(expected) {
-            assert_eq!((id.as_str(), name.as_str(), group.as_str()), (eid, ename, egroup));
-            assert!(GROUPS.contains(&group.as_str()));
-        }
-        let mut ids: Vec<&String> = got.iter().map(|(id, _, _)| id).collect();
-        ids.sort();
-        ids.dedup();
-        assert_eq!(ids.len(), expected.len(), "ids are unique");
-    }
-
-    #[test]
-    fn the_editor_size_is_saved_with_the_state() {
-        let p = StairstepParams::default();
-        *p.editor_size.write().unwrap() = EditorSize { width: 1234, height: 777 };
-        let fields = p.serialize_fields();
-        assert!(fields.contains_key("editor-size"), "{fields:?}");
-        let q = StairstepParams::default();
-        q.deserialize_fields(&fields);
-        assert_eq!(*q.editor_size.read().unwrap(), EditorSize { width: 1234, height: 777 });
-        assert_eq!(fields.get(crate::state::VERSION_FIELD).map(String::as_str), Some("1"));
-        // A corrupt or absurd saved size keeps a usable one.
-        for bad in ["", "{", "[1,2,3]", "{\"width\": -4, \"height\": 10}", "null"] {
-            let q = StairstepParams::default();
-            q.deserialize_fields(&BTreeMap::from([(EDITOR_SIZE_FIELD.to_string(), bad.to_string())]));
-            assert_eq!(*q.editor_size.read().unwrap(), crate::editor::DEFAULT_SIZE, "{bad}");
-        }
-        let q = StairstepParams::default();
-        q.deserialize_fields(&BTreeMap::from([(
-            EDITOR_SIZE_FIELD.to_string(),
-            "{\"width\": 100000, \"height\": 1}".to_string(),
-        )]));
-        assert_eq!(*q.editor_size.read().unwrap(), EditorSize { width: 3840, height: 500 });
-        assert_eq!(EditorSize { width: 0, height: 99999 }.clamped(), EditorSize { width: 720, height: 2160 });
-    }
-
-    #[test]
-    fn defaults_are_the_documented_ones() {
-        let s = StairstepParams::default().settings();
-        assert_eq!(s, dsp::Settings::default());
-    }
-
-    #[test]
-    fn rate_memo_follows_every_change() {
-        // Repeats, returns to an earlier value, neighbours one f32 apart, a NaN twice: the
-        // memo gives what the conversion gives, bit for bit, and so do the settings.
-        let near = 13.0f32.next_up();
-        let values = [13.0, 13.0, 16.5, 13.0, near, near, 13.0, f32::NAN, f32::NAN, 5.6, 16.55];
-        let mut memo = RateMemo::default();
-        for v in values {
-            assert_eq!(memo.hz(v).to_bits(), rate_hz(v).to_bits(), "log2 Hz {v}");
-        }
-        let p = StairstepParams::default();
-        let mut memo = RateMemo::default();
-        for hz in [8000.0, 8000.0, 11025.0, 8000.0, 44100.0] {
-            p.set_by_id("rate", &ParamValue::Number(hz)).unwrap();
-            assert_eq!(p.settings_memo(&mut memo), p.settings(), "{hz} Hz");
-        }
-    }
-
-    #[test]
-    fn typed_text_parses() {
-        assert_eq!(parse_bits("6"), Some(6.0));
-        assert_eq!(parse_bits("6 bits"), Some(6.0));
-        assert_eq!(parse_bits(" 12.5bit "), Some(12.5));
-        assert_eq!(parse_bits("nan"), None);
-        assert_eq!(parse_bits("6 Bits"), Some(6.0));
-        assert_eq!(parse_with_unit("-3 db", "dB"), Some(-3.0));
-        assert_eq!(parse_switch(" On "), Some(true));
-        assert_eq!(parse_switch("0"), Some(false));
-        assert_eq!(parse_switch("banana"), None);
-        assert_eq!(parse_with_unit("-3 dB", "dB"), Some(-3.0));
-        assert_eq!(parse_with_unit("50%", "%"), Some(50.0));
-        assert_eq!(parse_hz("8 kHz"), Some(8000.0));
-        assert_eq!(parse_hz("44.1k"), Some(44100.0));
-        assert_eq!(parse_hz("11025 Hz"), Some(11025.0));
-        // The rate parameter is logarithmic and round-trips whole frequencies exactly.
-        let p = StairstepParams::default();
-        for hz in [50.0, 8000.0, 11025.0, 26040.0, 44100.0, 96000.0] {
-            p.set_by_id("rate", &ParamValue::Number(hz)).unwrap();
-            assert_eq!(p.settings().rate, hz as f32);
-        }
-        let travel = |hz: f32| p.rate.preview_normalized(hz.log2());
-        assert!(
-            (travel(100.0) - travel(50.0) - (travel(200.0) - travel(100.0))).abs() < 1e-6,
-            "equal travel per octave"
-        );
-        assert_eq!(format_bits(7.25), "7.25");
-        assert_eq!(format_bits(16.0), "16.00");
     }
 }
 
@@ -593,15 +507,15 @@ fn set_rate(param: &FloatParam, value: &ParamValue) -> Result<(), String> {
 }
 
 /// Set a choice by id or name (case-insensitive).
-fn set_enum<T: Enum + PartialEq + 'static>(param: &EnumParam<T>, value: &ParamValue) -> Result<(), String> {
+fn set_choice(param: &dyn Choice, value: &ParamValue) -> Result<(), String> {
     let ParamValue::Text(text) = value else {
-        return Err(format!("expects one of {}", choices::<T>()));
+        return Err(format!("expects one of {}", param.list()));
     };
     let t = text.trim().to_lowercase();
-    let by_name = T::variants().iter().position(|n| n.to_lowercase() == t);
-    let by_id = T::ids().and_then(|ids| ids.iter().position(|i| i.to_lowercase() == t));
-    let index = by_id.or(by_name).ok_or_else(|| format!("'{text}' is not one of {}", choices::<T>()))?;
-    set_normalized(param.as_ptr(), param.preview_normalized(T::from_index(index)));
+    let by_name = param.names().iter().position(|n| n.to_lowercase() == t);
+    let by_id = param.ids().iter().position(|i| i.to_lowercase() == t);
+    let index = by_id.or(by_name).ok_or_else(|| format!("'{text}' is not one of {}", param.list()))?;
+    param.set_index(index);
     Ok(())
 }
 
@@ -609,12 +523,6 @@ fn set_enum<T: Enum + PartialEq + 'static>(param: &EnumParam<T>, value: &ParamVa
 fn choices<T: Enum>() -> String {
     let ids = T::ids().unwrap_or(T::variants());
     ids.iter().zip(T::variants()).map(|(i, n)| format!("{i} ({n})")).collect::<Vec<_>>().join(", ")
-}
-
-/// The stable id of an enum parameter's current choice.
-fn enum_id<T: Enum + PartialEq + 'static>(param: &EnumParam<T>) -> ParamValue {
-    let index = param.value().to_index();
-    ParamValue::Text(T::ids().unwrap_or(T::variants())[index].to_string())
 }
 
 /// Set a switch from true/false, on/off, 1/0.
@@ -634,85 +542,168 @@ fn set_bool(param: &BoolParam, value: &ParamValue) -> Result<(), String> {
 }
 
 impl StairstepParams {
+    /// The current values as DSP settings.
+    pub fn settings(&self) -> dsp::Settings {
+        self.settings_at_rate(rate_hz(self.rate.value()))
+    }
+
+    /// [`StairstepParams::settings`] for the audio thread, with the rate's conversion
+    /// remembered between blocks.
+    pub fn settings_memo(&self, memo: &mut RateMemo) -> dsp::Settings {
+        self.settings_at_rate(memo.hz(self.rate.value()))
+    }
+
     /// The parameter ids, in the order hosts list them.
     pub fn ids(&self) -> Vec<String> {
-        self.param_map().into_iter().map(|(id, _, _)| id).collect()
+        IDS.iter().map(|id| id.to_string()).collect()
     }
 
     /// True for parameters that take any value in a range (and can be automated smoothly).
     pub fn is_continuous(&self, id: &str) -> bool {
-        matches!(id, "bits" | "mix" | "output" | "drive" | "rate" | "jitter")
+        matches!(self.field(id), Some(Field::Number(_) | Field::Hz(_)))
     }
 
     /// Set parameter `id` as a host would. Errors name the problem (unknown id, wrong type,
     /// value out of range, unknown choice).
     pub fn set_by_id(&self, id: &str, value: &ParamValue) -> Result<(), String> {
-        match id {
-            "bits" => set_float(&self.bits, value),
-            "mix" => set_float(&self.mix, value),
-            "output" => set_float(&self.output, value),
-            "drive" => set_float(&self.drive, value),
-            "rate" => set_rate(&self.rate, value),
-            "jitter" => set_float(&self.jitter, value),
-            "dither" => set_enum(&self.dither, value),
-            "shaping" => set_enum(&self.shaping, value),
-            "curve" => set_enum(&self.curve, value),
-            "prefilter" => set_bool(&self.prefilter, value),
-            "postfilter" => set_bool(&self.postfilter, value),
-            "antialias" => set_bool(&self.antialias, value),
-            "quantizer" => set_enum(&self.quantizer, value),
-            "listen" => set_enum(&self.listen, value),
-            "bypass" => set_bool(&self.bypass, value),
-            _ => Err(format!("unknown parameter '{id}' (known: {})", self.ids().join(", "))),
+        let field = self.field(id).ok_or_else(|| format!("unknown parameter '{id}' (known: {})", IDS.join(", ")))?;
+        match field {
+            Field::Number(p) => set_float(p, value),
+            Field::Hz(p) => set_rate(p, value),
+            Field::Choice(p) => set_choice(p, value),
+            Field::Switch(p) => set_bool(p, value),
         }
-        .map_err(|e| if e.starts_with("unknown parameter") { e } else { format!("{id}: {e}") })
+        .map_err(|e| format!("{id}: {e}"))
     }
 
     /// The current value of parameter `id`: plain numbers, choice ids, switches.
     pub fn get_by_id(&self, id: &str) -> Option<ParamValue> {
-        Some(match id {
-            "bits" => ParamValue::Number(self.bits.value() as f64),
-            "mix" => ParamValue::Number(self.mix.value() as f64),
-            "output" => ParamValue::Number(self.output.value() as f64),
-            "drive" => ParamValue::Number(self.drive.value() as f64),
-            "rate" => ParamValue::Number(rate_hz(self.rate.value()) as f64),
-            "jitter" => ParamValue::Number(self.jitter.value() as f64),
-            "dither" => enum_id(&self.dither),
-            "shaping" => enum_id(&self.shaping),
-            "curve" => enum_id(&self.curve),
-            "prefilter" => ParamValue::Bool(self.prefilter.value()),
-            "postfilter" => ParamValue::Bool(self.postfilter.value()),
-            "antialias" => ParamValue::Bool(self.antialias.value()),
-            "quantizer" => enum_id(&self.quantizer),
-            "listen" => enum_id(&self.listen),
-            "bypass" => ParamValue::Bool(self.bypass.value()),
-            _ => return None,
+        Some(match self.field(id)? {
+            Field::Number(p) => ParamValue::Number(p.value() as f64),
+            Field::Hz(p) => ParamValue::Number(rate_hz(p.value()) as f64),
+            Field::Choice(p) => ParamValue::Text(p.ids()[p.index()].to_string()),
+            Field::Switch(p) => ParamValue::Bool(p.value()),
         })
     }
+}
 
-    /// A one-line description of parameter `id`'s values, for `--help`.
-    pub fn describe(&self, id: &str) -> String {
-        match id {
-            "bits" => format!("bit depth, {BITS_MIN} to {BITS_MAX} bits (default {BITS_DEFAULT})"),
-            "mix" => "wet share, 0 to 100 % (default 100)".into(),
-            "output" => "output gain, -24 to +24 dB (default 0)".into(),
-            "drive" => "gain into the crusher, 0 to 36 dB (default 0)".into(),
-            "rate" => "sample-and-hold rate, 50 to 96000 Hz, or '8 kHz' (default 96000: no reduction)".into(),
-            "jitter" => "hold-length randomisation, 0 to 100 % (default 0)".into(),
-            "shaping" => format!("{} (default off)", choices::<ShapingParam>()),
-            "curve" => format!("{} (default linear)", choices::<CurveParam>()),
-            "prefilter" => "low-pass before the hold, on or off (default off)".into(),
-            "postfilter" => "low-pass after the quantizer, on or off (default off)".into(),
-            "antialias" => format!(
-                "4x oversampled anti-aliased quantizer, on or off (default off; adds {} samples of latency)",
-                dsp::oversample::LATENCY
-            ),
-            "dither" => format!("{} (default off)", choices::<DitherParam>()),
-            "quantizer" => format!("{} (default mid-tread)", choices::<QuantizerParam>()),
-            "listen" => format!("{} (default output)", choices::<ListenParam>()),
-            "bypass" => "on or off (default off)".into(),
-            _ => String::new(),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_and_names_are_the_contract() {
+        let p = StairstepParams::default();
+        let map = p.param_map();
+        // SAFETY: the pointers point into `p`, alive for the whole test.
+        let got: Vec<(String, String, String)> =
+            map.iter().map(|(id, ptr, group)| (id.clone(), unsafe { ptr.name() }.to_string(), group.clone())).collect();
+        let expected = [
+            ("bits", "Bit Depth", "Crush"),
+            ("quantizer", "Quantizer", "Crush"),
+            ("curve", "Curve", "Crush"),
+            ("drive", "Drive", "Crush"),
+            ("antialias", "Anti-alias", "Crush"),
+            ("dither", "Dither", "Noise"),
+            ("shaping", "Noise Shaping", "Noise"),
+            ("rate", "Sample Rate", "Rate"),
+            ("jitter", "Jitter", "Rate"),
+            ("prefilter", "Pre-filter", "Rate"),
+            ("postfilter", "Post-filter", "Rate"),
+            ("mix", "Mix", "Output"),
+            ("output", "Output", "Output"),
+            ("listen", "Listen", "Output"),
+            ("bypass", "Bypass", "Output"),
+        ];
+        assert_eq!(got.len(), expected.len());
+        for ((id, name, group), (eid, ename, egroup)) in got.iter().zip(expected) {
+            assert_eq!((id.as_str(), name.as_str(), group.as_str()), (eid, ename, egroup));
+            assert!(GROUPS.contains(&group.as_str()));
         }
+        let mut ids: Vec<&String> = got.iter().map(|(id, _, _)| id).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), expected.len(), "ids are unique");
+    }
+
+    #[test]
+    fn the_editor_size_is_saved_with_the_state() {
+        let p = StairstepParams::default();
+        *p.editor_size.write().unwrap() = EditorSize { width: 1234, height: 777 };
+        let fields = p.serialize_fields();
+        assert!(fields.contains_key("editor-size"), "{fields:?}");
+        let q = StairstepParams::default();
+        q.deserialize_fields(&fields);
+        assert_eq!(*q.editor_size.read().unwrap(), EditorSize { width: 1234, height: 777 });
+        assert_eq!(fields.get(VERSION_FIELD).map(String::as_str), Some("1"));
+        // A corrupt or absurd saved size keeps a usable one.
+        for bad in ["", "{", "[1,2,3]", "{\"width\": -4, \"height\": 10}", "null"] {
+            let q = StairstepParams::default();
+            q.deserialize_fields(&BTreeMap::from([(EDITOR_SIZE_FIELD.to_string(), bad.to_string())]));
+            assert_eq!(*q.editor_size.read().unwrap(), DEFAULT_SIZE, "{bad}");
+        }
+        let q = StairstepParams::default();
+        q.deserialize_fields(&BTreeMap::from([(
+            EDITOR_SIZE_FIELD.to_string(),
+            "{\"width\": 100000, \"height\": 1}".to_string(),
+        )]));
+        assert_eq!(*q.editor_size.read().unwrap(), EditorSize { width: 3840, height: 500 });
+        assert_eq!(EditorSize { width: 0, height: 99999 }.clamped(), EditorSize { width: 720, height: 2160 });
+    }
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let s = StairstepParams::default().settings();
+        assert_eq!(s, dsp::Settings::default());
+    }
+
+    #[test]
+    fn rate_memo_follows_every_change() {
+        // Repeats, returns to an earlier value, neighbours one f32 apart, a NaN twice: the
+        // memo gives what the conversion gives, bit for bit, and so do the settings.
+        let near = 13.0f32.next_up();
+        let values = [13.0, 13.0, 16.5, 13.0, near, near, 13.0, f32::NAN, f32::NAN, 5.6, 16.55];
+        let mut memo = RateMemo::default();
+        for v in values {
+            assert_eq!(memo.hz(v).to_bits(), rate_hz(v).to_bits(), "log2 Hz {v}");
+        }
+        let p = StairstepParams::default();
+        let mut memo = RateMemo::default();
+        for hz in [8000.0, 8000.0, 11025.0, 8000.0, 44100.0] {
+            p.set_by_id("rate", &ParamValue::Number(hz)).unwrap();
+            assert_eq!(p.settings_memo(&mut memo), p.settings(), "{hz} Hz");
+        }
+    }
+
+    #[test]
+    fn typed_text_parses() {
+        assert_eq!(parse_bits("6"), Some(6.0));
+        assert_eq!(parse_bits("6 bits"), Some(6.0));
+        assert_eq!(parse_bits(" 12.5bit "), Some(12.5));
+        assert_eq!(parse_bits("nan"), None);
+        assert_eq!(parse_bits("6 Bits"), Some(6.0));
+        assert_eq!(parse_with_unit("-3 db", "dB"), Some(-3.0));
+        assert_eq!(parse_switch(" On "), Some(true));
+        assert_eq!(parse_switch("0"), Some(false));
+        assert_eq!(parse_switch("banana"), None);
+        assert_eq!(parse_with_unit("-3 dB", "dB"), Some(-3.0));
+        assert_eq!(parse_with_unit("50%", "%"), Some(50.0));
+        assert_eq!(parse_hz("8 kHz"), Some(8000.0));
+        assert_eq!(parse_hz("44.1k"), Some(44100.0));
+        assert_eq!(parse_hz("11025 Hz"), Some(11025.0));
+        // The rate parameter is logarithmic and round-trips whole frequencies exactly.
+        let p = StairstepParams::default();
+        for hz in [50.0, 8000.0, 11025.0, 26040.0, 44100.0, 96000.0] {
+            p.set_by_id("rate", &ParamValue::Number(hz)).unwrap();
+            assert_eq!(p.settings().rate, hz as f32);
+        }
+        let travel = |hz: f32| p.rate.preview_normalized(hz.log2());
+        assert!(
+            (travel(100.0) - travel(50.0) - (travel(200.0) - travel(100.0))).abs() < 1e-6,
+            "equal travel per octave"
+        );
+        assert_eq!(format_bits(7.25), "7.25");
+        assert_eq!(format_bits(16.0), "16.00");
     }
 }
 
@@ -767,5 +758,50 @@ mod value_tests {
         assert!(p.set_by_id("bits", &ParamValue::Number(f64::NAN)).is_err());
         // Nothing changed.
         assert_eq!(p.settings(), crate::dsp::Settings::default());
+    }
+
+    #[test]
+    fn the_table_and_the_hosts_view_agree() {
+        let p = StairstepParams::default();
+        let map = p.param_map();
+        assert_eq!(map.iter().map(|(id, _, _)| id.as_str()).collect::<Vec<_>>(), IDS, "the host's order");
+        let mut unique = IDS.to_vec();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), IDS.len(), "ids are unique");
+        let mut groups: Vec<&str> = map.iter().map(|(_, _, group)| group.as_str()).collect();
+        groups.dedup();
+        assert_eq!(groups, GROUPS, "each group once, in display order");
+        for (id, ptr, _) in &map {
+            let field = p.field(id).unwrap_or_else(|| panic!("{id} is not in the table"));
+            // The kind the table gives agrees with the host's parameter, and setting a value
+            // that is not the default by id moves that very parameter and reads back.
+            let value = match (&field, ptr) {
+                (Field::Number(f), ParamPtr::FloatParam(q)) if std::ptr::eq(*f, *q) => {
+                    ParamValue::Number(f.preview_plain(0.25) as f64)
+                }
+                (Field::Hz(f), ParamPtr::FloatParam(q)) if std::ptr::eq(*f, *q) => ParamValue::Number(8000.0),
+                (Field::Switch(f), ParamPtr::BoolParam(q)) if std::ptr::eq(*f, *q) => ParamValue::Bool(!f.value()),
+                (Field::Choice(c), ParamPtr::EnumParam(_)) => {
+                    assert_eq!(c.ids().len(), c.names().len(), "{id}");
+                    ParamValue::Text(c.ids()[(c.default_index() + 1) % c.ids().len()].to_string())
+                }
+                _ => panic!("{id}: the table's kind is not the host's parameter"),
+            };
+            assert_eq!(p.is_continuous(id), matches!(ptr, ParamPtr::FloatParam(_)), "{id}");
+            // SAFETY: the pointers point into `p`, alive for the whole test.
+            let (before, flags) = unsafe { (ptr.unmodulated_normalized_value(), ptr.flags()) };
+            p.set_by_id(id, &value).unwrap_or_else(|e| panic!("{id}: {e}"));
+            // SAFETY: as above.
+            assert_ne!(unsafe { ptr.unmodulated_normalized_value() }, before, "{id} did not move");
+            match (p.get_by_id(id), &value) {
+                (Some(ParamValue::Number(a)), ParamValue::Number(b)) => assert!((a - b).abs() < 1e-3, "{id}: {a} {b}"),
+                (got, _) => assert_eq!(got.as_ref(), Some(&value), "{id}"),
+            }
+            assert!(!p.describe(id).is_empty(), "{id} has no description");
+            assert_eq!(flags.contains(ParamFlags::BYPASS), id == "bypass", "{id}");
+            assert!(!flags.intersects(ParamFlags::NON_AUTOMATABLE | ParamFlags::HIDDEN), "{id}");
+        }
+        assert!(p.field("wobble").is_none() && p.describe("wobble").is_empty());
     }
 }

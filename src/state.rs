@@ -20,48 +20,9 @@
 
 use nice_plug::params::Param;
 use nice_plug::plugin::{ParamValue as StateValue, PluginState};
-use nice_plug::prelude::{BoolParam, Enum, EnumParam, FloatParam};
 
-use crate::params::StairstepParams;
-
-/// The persisted-field key holding the layout number.
-pub const VERSION_FIELD: &str = "state-version";
-/// The layout this build writes.
-pub const STATE_VERSION: u32 = 1;
-
-/// One parameter, typed, for repairs.
-enum Typed<'a> {
-    Float(&'a FloatParam),
-    Bool(&'a BoolParam),
-    /// Stable ids of the choices, and the default choice's index.
-    Choice(&'static [&'static str], usize),
-}
-
-fn choice<T: Enum + PartialEq + 'static>(p: &EnumParam<T>) -> Typed<'static> {
-    let ids = T::ids().unwrap_or(T::variants());
-    Typed::Choice(ids, p.default_plain_value().to_index())
-}
-
-fn typed<'a>(p: &'a StairstepParams, id: &str) -> Option<Typed<'a>> {
-    Some(match id {
-        "bits" => Typed::Float(&p.bits),
-        "drive" => Typed::Float(&p.drive),
-        "rate" => Typed::Float(&p.rate),
-        "jitter" => Typed::Float(&p.jitter),
-        "mix" => Typed::Float(&p.mix),
-        "output" => Typed::Float(&p.output),
-        "prefilter" => Typed::Bool(&p.prefilter),
-        "postfilter" => Typed::Bool(&p.postfilter),
-        "antialias" => Typed::Bool(&p.antialias),
-        "bypass" => Typed::Bool(&p.bypass),
-        "dither" => choice(&p.dither),
-        "quantizer" => choice(&p.quantizer),
-        "shaping" => choice(&p.shaping),
-        "curve" => choice(&p.curve),
-        "listen" => choice(&p.listen),
-        _ => return None,
-    })
-}
+use crate::params::{Field, StairstepParams};
+pub use crate::params::{STATE_VERSION, VERSION_FIELD};
 
 /// The layout number a state declares (1 when it has none).
 pub fn layout_of(state: &PluginState) -> Result<u32, String> {
@@ -72,9 +33,9 @@ pub fn layout_of(state: &PluginState) -> Result<u32, String> {
 }
 
 /// A valid value for one parameter from what the state holds, and what was repaired.
-fn repair(id: &str, param: &Typed<'_>, value: Option<&StateValue>) -> (StateValue, Option<String>) {
+fn repair(id: &str, param: Field<'_>, value: Option<&StateValue>) -> (StateValue, Option<String>) {
     match param {
-        Typed::Float(p) => {
+        Field::Number(p) | Field::Hz(p) => {
             let default = p.default_plain_value();
             let (min, max) = (p.preview_plain(0.0), p.preview_plain(1.0));
             let number = match value {
@@ -99,7 +60,7 @@ fn repair(id: &str, param: &Typed<'_>, value: Option<&StateValue>) -> (StateValu
                 ),
             }
         }
-        Typed::Bool(p) => {
+        Field::Switch(p) => {
             let default = p.default_plain_value();
             match value {
                 Some(StateValue::Bool(b)) => (StateValue::Bool(*b), None),
@@ -116,8 +77,9 @@ fn repair(id: &str, param: &Typed<'_>, value: Option<&StateValue>) -> (StateValu
                 ),
             }
         }
-        Typed::Choice(ids, default) => {
-            let default_id = ids[*default];
+        Field::Choice(p) => {
+            let ids = p.ids();
+            let default_id = ids[p.default_index()];
             let fallback = |why: String| (StateValue::String(default_id.to_string()), Some(why));
             match value {
                 Some(StateValue::String(s)) if ids.contains(&s.as_str()) => (StateValue::String(s.clone()), None),
@@ -161,8 +123,8 @@ pub fn sanitize(state: &mut PluginState) -> Vec<String> {
         state.params.remove(&id);
     }
     for id in &ids {
-        let param = typed(&defaults, id).expect("every parameter id is typed");
-        let (value, note) = repair(id, &param, state.params.get(id));
+        let param = defaults.field(id).expect("every parameter id is in the table");
+        let (value, note) = repair(id, param, state.params.get(id));
         notes.extend(note);
         state.params.insert(id.clone(), value);
     }
