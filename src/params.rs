@@ -33,7 +33,7 @@ pub const STATE_VERSION: u32 = 1;
 /// contract) and their conversion to the DSP's enum, whose variants have the same names.
 /// (The DSP crate knows nothing of nice-plug, so its enums cannot derive [`Enum`].)
 macro_rules! choice_enum {
-    ($(#[$doc:meta])* $name:ident => $dsp:ident { $($variant:ident = $id:tt, $label:tt;)* }) => {
+    ($($(#[$doc:meta])* $name:ident => $dsp:ident { $($variant:ident = $id:tt, $label:tt;)* })*) => {$(
         $(#[$doc])*
         #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
         pub enum $name {
@@ -47,7 +47,7 @@ macro_rules! choice_enum {
                 }
             }
         }
-    };
+    )*};
 }
 
 choice_enum! {
@@ -58,17 +58,13 @@ choice_enum! {
         Tpdf = "tpdf", "TPDF";
         HighPassTpdf = "hp-tpdf", "High-pass TPDF";
     }
-}
 
-choice_enum! {
     /// Quantizer characteristics as the host shows them.
     QuantizerParam => QuantizerMode {
         MidTread = "mid-tread", "Mid-tread";
         MidRise = "mid-rise", "Mid-rise";
     }
-}
 
-choice_enum! {
     /// Noise-shaping filters as the host shows them.
     ShapingParam => Shaping {
         Off = "off", "Off";
@@ -76,18 +72,14 @@ choice_enum! {
         Lipshitz5 = "lipshitz-5", "Lipshitz 5-tap";
         FWeighted9 = "f-weighted-9", "F-weighted 9-tap";
     }
-}
 
-choice_enum! {
     /// Companding curves as the host shows them.
     CurveParam => Curve {
         Linear = "linear", "Linear";
         MuLaw = "mu-law", "µ-law";
         ALaw = "a-law", "A-law";
     }
-}
 
-choice_enum! {
     /// What to hear.
     ListenParam => Listen {
         Output = "output", "Output";
@@ -139,7 +131,7 @@ macro_rules! params_table {
 
             /// The settings, with the Sample Rate already converted to Hz.
             fn settings_at_rate(&self, rate: f32) -> dsp::Settings {
-                dsp::Settings { $($dsp: convert(params_table!(@value $kind, self.$field, rate), $convert),)* }
+                dsp::Settings { $($dsp: ($convert)(params_table!(@value $kind, self.$field, rate)),)* }
             }
         }
     };
@@ -151,7 +143,7 @@ macro_rules! params_table {
 //
 //     /// The field's doc.
 //     field: Type = "id" in "Group" as Kind, constructor (name, default, range, unit, text),
-//         dsp: settings_field = |value| conversion, help: `--help` text;
+//         dsp: settings_field = conversion (a closure or function of the value), help: `--help` text;
 //
 // Kind is `Number` (continuous, in its unit), `Hz` (the Sample Rate: log2 Hz inside, and Hz
 // is what `dsp:` gets), `Choice` or `Switch`.
@@ -169,11 +161,11 @@ params_table! {
     /// Quantizer characteristic.
     quantizer: EnumParam<QuantizerParam> = "quantizer" in "Crush" as Choice,
         EnumParam::new("Quantizer", QuantizerParam::MidTread),
-        dsp: quantizer = |v| v.into(), help: format!("{} (default mid-tread)", choices::<QuantizerParam>());
+        dsp: quantizer = QuantizerMode::from, help: format!("{} (default mid-tread)", choices::<QuantizerParam>());
     /// Companding curve.
     curve: EnumParam<CurveParam> = "curve" in "Crush" as Choice,
         EnumParam::new("Curve", CurveParam::Linear),
-        dsp: curve = |v| v.into(), help: format!("{} (default linear)", choices::<CurveParam>());
+        dsp: curve = Curve::from, help: format!("{} (default linear)", choices::<CurveParam>());
     /// Gain into the quantizer, 0 to +36 dB.
     drive: FloatParam = "drive" in "Crush" as Number,
         number("Drive", 0.0, 0.0, dsp::engine::MAX_DRIVE_DB, " dB"),
@@ -188,11 +180,11 @@ params_table! {
     /// Dither before the quantizer.
     dither: EnumParam<DitherParam> = "dither" in "Noise" as Choice,
         EnumParam::new("Dither", DitherParam::Off),
-        dsp: dither = |v| v.into(), help: format!("{} (default off)", choices::<DitherParam>());
+        dsp: dither = DitherMode::from, help: format!("{} (default off)", choices::<DitherParam>());
     /// Noise-shaping filter.
     shaping: EnumParam<ShapingParam> = "shaping" in "Noise" as Choice,
         EnumParam::new("Noise Shaping", ShapingParam::Off),
-        dsp: shaping = |v| v.into(), help: format!("{} (default off)", choices::<ShapingParam>());
+        dsp: shaping = Shaping::from, help: format!("{} (default off)", choices::<ShapingParam>());
     /// Sample-and-hold rate, 50 Hz to 96 kHz (log2 Hz inside: see [`rate_hz`]).
     rate: FloatParam = "rate" in "Rate" as Hz,
         FloatParam::new(
@@ -228,16 +220,11 @@ params_table! {
     /// Output or error signal.
     listen: EnumParam<ListenParam> = "listen" in "Output" as Choice,
         EnumParam::new("Listen", ListenParam::Output),
-        dsp: listen = |v| v.into(), help: format!("{} (default output)", choices::<ListenParam>());
+        dsp: listen = Listen::from, help: format!("{} (default output)", choices::<ListenParam>());
     /// The host's bypass switch.
     bypass: BoolParam = "bypass" in "Output" as Switch,
         switch("Bypass", false).make_bypass(),
         dsp: bypass = |v| v, help: "on or off (default off)";
-}
-
-/// `f(value)`: lets a table row's `dsp:` closure take its argument's type from the value.
-fn convert<T, R>(value: T, f: impl FnOnce(T) -> R) -> R {
-    f(value)
 }
 
 /// A parameter by kind (see the table), borrowed from a [`StairstepParams`].
@@ -256,27 +243,17 @@ pub enum Field<'a> {
 pub trait Choice {
     /// The choices' stable ids (the saved-state contract).
     fn ids(&self) -> &'static [&'static str];
-    /// The choices' display names.
-    fn names(&self) -> &'static [&'static str];
-    /// "tpdf (TPDF), rpdf (RPDF), ..." for messages.
-    fn list(&self) -> String;
     /// The current choice's index.
     fn index(&self) -> usize;
     /// The default choice's index.
     fn default_index(&self) -> usize;
-    /// Set choice `index` through the normalized path a host uses.
-    fn set_index(&self, index: usize);
+    /// Set a choice by id or name, as [`StairstepParams::set_by_id`] does.
+    fn set(&self, value: &ParamValue) -> Result<(), String>;
 }
 
 impl<T: Enum + PartialEq + 'static> Choice for EnumParam<T> {
     fn ids(&self) -> &'static [&'static str] {
         T::ids().unwrap_or(T::variants())
-    }
-    fn names(&self) -> &'static [&'static str] {
-        T::variants()
-    }
-    fn list(&self) -> String {
-        choices::<T>()
     }
     fn index(&self) -> usize {
         self.value().to_index()
@@ -284,8 +261,8 @@ impl<T: Enum + PartialEq + 'static> Choice for EnumParam<T> {
     fn default_index(&self) -> usize {
         self.default_plain_value().to_index()
     }
-    fn set_index(&self, index: usize) {
-        set_normalized(self.as_ptr(), self.preview_normalized(T::from_index(index)));
+    fn set(&self, value: &ParamValue) -> Result<(), String> {
+        set_enum(self, value)
     }
 }
 
@@ -507,15 +484,15 @@ fn set_rate(param: &FloatParam, value: &ParamValue) -> Result<(), String> {
 }
 
 /// Set a choice by id or name (case-insensitive).
-fn set_choice(param: &dyn Choice, value: &ParamValue) -> Result<(), String> {
+fn set_enum<T: Enum + PartialEq + 'static>(param: &EnumParam<T>, value: &ParamValue) -> Result<(), String> {
     let ParamValue::Text(text) = value else {
-        return Err(format!("expects one of {}", param.list()));
+        return Err(format!("expects one of {}", choices::<T>()));
     };
     let t = text.trim().to_lowercase();
-    let by_name = param.names().iter().position(|n| n.to_lowercase() == t);
-    let by_id = param.ids().iter().position(|i| i.to_lowercase() == t);
-    let index = by_id.or(by_name).ok_or_else(|| format!("'{text}' is not one of {}", param.list()))?;
-    param.set_index(index);
+    let by_name = T::variants().iter().position(|n| n.to_lowercase() == t);
+    let by_id = T::ids().and_then(|ids| ids.iter().position(|i| i.to_lowercase() == t));
+    let index = by_id.or(by_name).ok_or_else(|| format!("'{text}' is not one of {}", choices::<T>()))?;
+    set_normalized(param.as_ptr(), param.preview_normalized(T::from_index(index)));
     Ok(())
 }
 
@@ -570,7 +547,7 @@ impl StairstepParams {
         match field {
             Field::Number(p) => set_float(p, value),
             Field::Hz(p) => set_rate(p, value),
-            Field::Choice(p) => set_choice(p, value),
+            Field::Choice(p) => p.set(value),
             Field::Switch(p) => set_bool(p, value),
         }
         .map_err(|e| format!("{id}: {e}"))
@@ -705,11 +682,6 @@ mod tests {
         assert_eq!(format_bits(7.25), "7.25");
         assert_eq!(format_bits(16.0), "16.00");
     }
-}
-
-#[cfg(test)]
-mod value_tests {
-    use super::*;
 
     #[test]
     fn every_parameter_can_be_set_and_read_by_id() {
@@ -765,30 +737,23 @@ mod value_tests {
         let p = StairstepParams::default();
         let map = p.param_map();
         assert_eq!(map.iter().map(|(id, _, _)| id.as_str()).collect::<Vec<_>>(), IDS, "the host's order");
-        let mut unique = IDS.to_vec();
-        unique.sort();
-        unique.dedup();
-        assert_eq!(unique.len(), IDS.len(), "ids are unique");
         let mut groups: Vec<&str> = map.iter().map(|(_, _, group)| group.as_str()).collect();
         groups.dedup();
         assert_eq!(groups, GROUPS, "each group once, in display order");
         for (id, ptr, _) in &map {
-            let field = p.field(id).unwrap_or_else(|| panic!("{id} is not in the table"));
-            // The kind the table gives agrees with the host's parameter, and setting a value
-            // that is not the default by id moves that very parameter and reads back.
-            let value = match (&field, ptr) {
-                (Field::Number(f), ParamPtr::FloatParam(q)) if std::ptr::eq(*f, *q) => {
+            // The table's kind is the host's parameter, and a value other than the default set
+            // by id moves that very parameter and reads back.
+            let value = match (p.field(id), ptr) {
+                (Some(Field::Number(f)), ParamPtr::FloatParam(q)) if std::ptr::eq(f, *q) => {
                     ParamValue::Number(f.preview_plain(0.25) as f64)
                 }
-                (Field::Hz(f), ParamPtr::FloatParam(q)) if std::ptr::eq(*f, *q) => ParamValue::Number(8000.0),
-                (Field::Switch(f), ParamPtr::BoolParam(q)) if std::ptr::eq(*f, *q) => ParamValue::Bool(!f.value()),
-                (Field::Choice(c), ParamPtr::EnumParam(_)) => {
-                    assert_eq!(c.ids().len(), c.names().len(), "{id}");
-                    ParamValue::Text(c.ids()[(c.default_index() + 1) % c.ids().len()].to_string())
+                (Some(Field::Hz(f)), ParamPtr::FloatParam(q)) if std::ptr::eq(f, *q) => ParamValue::Number(8000.0),
+                (Some(Field::Switch(f)), ParamPtr::BoolParam(q)) if std::ptr::eq(f, *q) => ParamValue::Bool(true),
+                (Some(Field::Choice(c)), ParamPtr::EnumParam(_)) => {
+                    ParamValue::Text(c.ids()[c.default_index() + 1].into())
                 }
                 _ => panic!("{id}: the table's kind is not the host's parameter"),
             };
-            assert_eq!(p.is_continuous(id), matches!(ptr, ParamPtr::FloatParam(_)), "{id}");
             // SAFETY: the pointers point into `p`, alive for the whole test.
             let (before, flags) = unsafe { (ptr.unmodulated_normalized_value(), ptr.flags()) };
             p.set_by_id(id, &value).unwrap_or_else(|e| panic!("{id}: {e}"));
@@ -798,10 +763,9 @@ mod value_tests {
                 (Some(ParamValue::Number(a)), ParamValue::Number(b)) => assert!((a - b).abs() < 1e-3, "{id}: {a} {b}"),
                 (got, _) => assert_eq!(got.as_ref(), Some(&value), "{id}"),
             }
-            assert!(!p.describe(id).is_empty(), "{id} has no description");
+            assert_eq!(p.is_continuous(id), matches!(ptr, ParamPtr::FloatParam(_)), "{id}");
             assert_eq!(flags.contains(ParamFlags::BYPASS), id == "bypass", "{id}");
             assert!(!flags.intersects(ParamFlags::NON_AUTOMATABLE | ParamFlags::HIDDEN), "{id}");
         }
-        assert!(p.field("wobble").is_none() && p.describe("wobble").is_empty());
     }
 }
