@@ -17,9 +17,12 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use nice_plug::prelude::Params;
+/// The per-user preset folder per platform: shared with `cargo xtask` (crates/stairstep-paths).
+pub use stairstep_paths::{Platform, user_preset_dir, user_preset_dir_for};
 
 use crate::params::{ParamValue, StairstepParams};
 
@@ -45,15 +48,6 @@ pub struct Preset {
     pub params: Map<String, Value>,
 }
 
-fn to_param_value(v: &Value) -> Option<ParamValue> {
-    match v {
-        Value::Number(n) => n.as_f64().map(ParamValue::Number),
-        Value::String(s) => Some(ParamValue::Text(s.clone())),
-        Value::Bool(b) => Some(ParamValue::Bool(*b)),
-        _ => None,
-    }
-}
-
 impl Preset {
     /// Parse a preset from JSON text.
     pub fn from_json(text: &str) -> Result<Self, String> {
@@ -76,15 +70,26 @@ impl Preset {
         Self::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 
+    /// The listed values as `set_by_id` takes them, in file order (for the plugin and the
+    /// renderer alike); an entry that is not a number, text or switch is an error naming it.
+    pub fn values(&self) -> impl Iterator<Item = Result<(String, ParamValue), String>> + '_ {
+        self.params.iter().map(|(id, v)| match v {
+            Value::Number(n) => Ok((id.clone(), ParamValue::Number(n.as_f64().unwrap_or(f64::NAN)))),
+            Value::String(s) => Ok((id.clone(), ParamValue::Text(s.clone()))),
+            Value::Bool(b) => Ok((id.clone(), ParamValue::Bool(*b))),
+            _ => Err(format!("{id}: {v} is not a number, text or true/false")),
+        })
+    }
+
     /// Apply the preset's values to `params` (all or nothing: on an error nothing is changed).
     pub fn apply(&self, params: &StairstepParams) -> Result<(), String> {
         // Validate on a scratch copy first so a bad entry leaves `params` untouched.
         let scratch = StairstepParams::default();
         let mut values = Vec::new();
-        for (id, v) in &self.params {
-            let value = to_param_value(v).ok_or_else(|| format!("{id}: {v} is not a number, text or true/false"))?;
-            scratch.set_by_id(id, &value)?;
-            values.push((id.clone(), value));
+        for entry in self.values() {
+            let (id, value) = entry?;
+            scratch.set_by_id(&id, &value)?;
+            values.push((id, value));
         }
         for (id, value) in values {
             params.set_by_id(&id, &value)?;
@@ -123,6 +128,20 @@ impl Preset {
         s.push('\n');
         s
     }
+
+    /// The normalized value of every parameter after loading this preset onto the defaults, as
+    /// the editor hands them to the host: a preset always defines the whole sound, so a
+    /// parameter it does not list takes its default, exactly as in the renderer.
+    pub fn normalized_values(&self) -> Result<Vec<(String, f32)>, String> {
+        let scratch = StairstepParams::default();
+        self.apply(&scratch)?;
+        Ok(scratch
+            .param_map()
+            .into_iter()
+            // SAFETY: the pointers point into `scratch`, alive for this whole expression.
+            .map(|(id, ptr, _)| (id, unsafe { ptr.unmodulated_normalized_value() }))
+            .collect())
+    }
 }
 
 /// The factory presets in `presets/`, compiled in: (file name, JSON). The files are the same
@@ -148,88 +167,6 @@ pub const FACTORY: &[(&str, &str)] = &[
 /// none does).
 pub fn factory() -> Vec<Preset> {
     FACTORY.iter().filter_map(|(_, json)| Preset::from_json(json).ok()).collect()
-}
-
-impl Preset {
-    /// The normalized value of every parameter after loading this preset onto the defaults, as
-    /// the editor hands them to the host: a preset always defines the whole sound, so a
-    /// parameter it does not list takes its default, exactly as in the renderer.
-    pub fn normalized_values(&self) -> Result<Vec<(String, f32)>, String> {
-        let scratch = StairstepParams::default();
-        self.apply(&scratch)?;
-        Ok(scratch
-            .param_map()
-            .into_iter()
-            // SAFETY: the pointers point into `scratch`, alive for this whole expression.
-            .map(|(id, ptr, _)| (id, unsafe { ptr.unmodulated_normalized_value() }))
-            .collect())
-    }
-}
-
-/// The operating systems whose per-user data folders we know.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Platform {
-    /// Linux and other XDG desktops.
-    Linux,
-    /// macOS.
-    MacOs,
-    /// Windows.
-    Windows,
-}
-
-impl Platform {
-    /// The platform this build runs on.
-    pub fn current() -> Self {
-        if cfg!(target_os = "macos") {
-            Platform::MacOs
-        } else if cfg!(target_os = "windows") {
-            Platform::Windows
-        } else {
-            Platform::Linux
-        }
-    }
-
-    /// The path separator of the platform.
-    fn separator(self) -> char {
-        if self == Platform::Windows { '\\' } else { '/' }
-    }
-}
-
-/// The per-user preset folder on `platform`, as text in that platform's path syntax, from
-/// environment lookups `env`:
-///
-/// - Linux: `$XDG_DATA_HOME/Stairstep/presets`, else `$HOME/.local/share/Stairstep/presets`
-///   (XDG Base Directory Specification 0.8);
-/// - macOS: `$HOME/Library/Application Support/Stairstep/Presets`;
-/// - Windows: `%APPDATA%\Stairstep\Presets` (the roaming application-data folder).
-pub fn user_preset_dir_for(platform: Platform, env: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
-    let non_empty = |k: &str| env(k).filter(|v| !v.trim().is_empty());
-    let (base, parts): (String, &[&str]) = match platform {
-        Platform::Linux => match non_empty("XDG_DATA_HOME") {
-            // NOTE: The XDG spec says a relative XDG_DATA_HOME is invalid and must be ignored.
-            Some(data) if data.starts_with('/') => (data, &["Stairstep", "presets"]),
-            _ => (
-                non_empty("HOME").ok_or("neither XDG_DATA_HOME nor HOME is set")?,
-                &[".local", "share", "Stairstep", "presets"],
-            ),
-        },
-        Platform::MacOs => {
-            (non_empty("HOME").ok_or("HOME is not set")?, &["Library", "Application Support", "Stairstep", "Presets"])
-        }
-        Platform::Windows => (non_empty("APPDATA").ok_or("APPDATA is not set")?, &["Stairstep", "Presets"]),
-    };
-    let sep = platform.separator();
-    let mut path = base.trim_end_matches(sep).to_string();
-    for part in parts {
-        path.push(sep);
-        path.push_str(part);
-    }
-    Ok(path)
-}
-
-/// The per-user preset folder on this machine.
-pub fn user_preset_dir() -> Result<PathBuf, String> {
-    user_preset_dir_for(Platform::current(), &|k| std::env::var(k).ok()).map(PathBuf::from)
 }
 
 /// A file name for a preset called `name`: letters, digits, spaces, `-` and `_` kept, anything
@@ -272,17 +209,28 @@ pub fn list_presets(dir: &Path) -> Vec<(PathBuf, Result<Preset, String>)> {
     found
 }
 
+/// A temporary file in `dir` named after `name`, for writing a file whole: `persist` renames
+/// it into place; dropped before that, it is removed.
+pub fn temp_file_in(dir: &Path, name: &str) -> std::io::Result<tempfile::NamedTempFile> {
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    // NOTE: tempfile makes 0600 files; a finished file gets what a plain create gives (0666
+    //       less the umask).
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    builder.tempfile_in(dir)
+}
+
 /// Write `preset` into `dir` (created if needed) under [`file_name_for`] its name, through a
 /// temporary file renamed into place so a crash never leaves half a preset. Returns the path.
 pub fn save_preset(dir: &Path, preset: &Preset) -> Result<PathBuf, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let path = dir.join(file_name_for(&preset.name));
-    let tmp = dir.join(format!(".{}.tmp", file_name_for(&preset.name)));
-    std::fs::write(&tmp, preset.to_json()).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, &path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        format!("cannot write {}: {e}", path.display())
-    })?;
+    let cannot = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
+    let mut tmp = temp_file_in(dir, &file_name_for(&preset.name)).map_err(cannot)?;
+    tmp.write_all(preset.to_json().as_bytes()).map_err(cannot)?;
+    tmp.persist(&path).map_err(|e| cannot(e.error))?;
     Ok(path)
 }
 
@@ -372,43 +320,6 @@ mod tests {
         assert!((get("bits") - 3.0 / 23.0).abs() < 1e-6);
         assert_eq!(get("dither"), 2.0 / 3.0);
         assert_eq!(get("mix"), 1.0, "unlisted: default");
-    }
-
-    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
-    }
-
-    #[test]
-    fn user_preset_folders_per_platform() {
-        type Env = &'static [(&'static str, &'static str)];
-        let cases: [(Platform, Env, Result<&str, &str>); 7] = [
-            (Platform::Linux, &[("HOME", "/home/ann")], Ok("/home/ann/.local/share/Stairstep/presets")),
-            (Platform::Linux, &[("HOME", "/home/ann"), ("XDG_DATA_HOME", "/data/")], Ok("/data/Stairstep/presets")),
-            (
-                Platform::Linux,
-                &[("HOME", "/home/ann"), ("XDG_DATA_HOME", "rel")],
-                Ok("/home/ann/.local/share/Stairstep/presets"),
-            ),
-            (Platform::Linux, &[], Err("HOME")),
-            (
-                Platform::MacOs,
-                &[("HOME", "/Users/ann")],
-                Ok("/Users/ann/Library/Application Support/Stairstep/Presets"),
-            ),
-            (
-                Platform::Windows,
-                &[("APPDATA", "C:\\Users\\ann\\AppData\\Roaming")],
-                Ok("C:\\Users\\ann\\AppData\\Roaming\\Stairstep\\Presets"),
-            ),
-            (Platform::Windows, &[("APPDATA", " ")], Err("APPDATA")),
-        ];
-        for (platform, env, want) in cases {
-            let got = user_preset_dir_for(platform, &env_of(env));
-            match want {
-                Ok(path) => assert_eq!(got.as_deref(), Ok(path), "{platform:?} {env:?}"),
-                Err(needle) => assert!(got.as_ref().is_err_and(|e| e.contains(needle)), "{platform:?}: {got:?}"),
-            }
-        }
     }
 
     #[test]

@@ -265,17 +265,6 @@ pub fn process(
     Ok(())
 }
 
-/// Removes a temporary file unless it was renamed into place.
-struct TempFile(Option<PathBuf>);
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if let Some(p) = self.0.take() {
-            let _ = std::fs::remove_file(p);
-        }
-    }
-}
-
 /// True when `a` and `b` name the same file (`b` may not exist yet).
 fn same_file(a: &Path, b: &Path) -> bool {
     let canon = |p: &Path| -> Option<PathBuf> {
@@ -300,12 +289,10 @@ pub fn write_wav(
 ) -> Result<(), String> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().ok_or("the output has no file name")?.to_string_lossy();
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let tmp = dir.join(format!(".{name}.{}-{}.tmp", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed)));
-    let mut guard = TempFile(Some(tmp.clone()));
+    let mut tmp = crate::preset::temp_file_in(dir, &name).map_err(|e| format!("cannot write: {e}"))?;
     let spec = format.spec(channels.len() as u16, sample_rate);
     let io = |e: hound::Error| format!("cannot write: {e}");
-    let mut w = hound::WavWriter::create(&tmp, spec).map_err(io)?;
+    let mut w = hound::WavWriter::new(std::io::BufWriter::new(tmp.as_file_mut()), spec).map_err(io)?;
     let n = channels.first().map_or(0, Vec::len);
     match format {
         SampleFormat::F32 => {
@@ -340,8 +327,7 @@ pub fn write_wav(
         }
     }
     w.finalize().map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(|e| format!("cannot move the finished file into place: {e}"))?;
-    guard.0 = None;
+    tmp.persist(path).map_err(|e| format!("cannot move the finished file into place: {}", e.error))?;
     Ok(())
 }
 

@@ -113,14 +113,8 @@ fn main() {
     let mut settings: Vec<(String, ParamValue)> = Vec::new();
     if let Some(path) = matches.get_one::<String>("preset") {
         let preset = Preset::load(Path::new(path)).unwrap_or_else(|e| fail(e));
-        for (id, v) in &preset.params {
-            let value = match v {
-                serde_json::Value::Number(n) => ParamValue::Number(n.as_f64().unwrap_or(f64::NAN)),
-                serde_json::Value::String(s) => ParamValue::Text(s.clone()),
-                serde_json::Value::Bool(b) => ParamValue::Bool(*b),
-                other => fail(format!("{path}: {id}: {other} is not a number, text or true/false")),
-            };
-            settings.push((id.clone(), value));
+        for entry in preset.values() {
+            settings.push(entry.unwrap_or_else(|e| fail(format!("{path}: {e}"))));
         }
     }
     for id in params.ids() {

@@ -7,49 +7,8 @@
 //!   4 bits flowing through the real DSP, under Xvfb (apt: xvfb, imagemagick, and Mesa's GL
 //!   drivers, which Debian installs with them) and writes `docs/screenshot.png`.
 
+use stairstep_paths::{Platform, plugin_dirs};
 use std::path::{Path, PathBuf};
-
-/// The operating systems whose plugin folders we know.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Platform {
-    Linux,
-    Mac,
-    Windows,
-}
-
-impl Platform {
-    fn current() -> Self {
-        if cfg!(target_os = "macos") {
-            Platform::Mac
-        } else if cfg!(target_os = "windows") {
-            Platform::Windows
-        } else {
-            Platform::Linux
-        }
-    }
-}
-
-/// Per-user plugin folders (VST3, CLAP), from the formats' documented locations:
-/// Steinberg's "VST 3 locations" page and the CLAP `entry.h` search paths.
-fn plugin_dirs(os: Platform, env: &dyn Fn(&str) -> Option<String>) -> Result<(PathBuf, PathBuf), String> {
-    match os {
-        Platform::Linux | Platform::Mac => {
-            let home = env("HOME").ok_or("HOME is not set: pass --vst3-dir and --clap-dir")?;
-            let home = PathBuf::from(home);
-            Ok(if os == Platform::Linux {
-                (home.join(".vst3"), home.join(".clap"))
-            } else {
-                let base = home.join("Library").join("Audio").join("Plug-Ins");
-                (base.join("VST3"), base.join("CLAP"))
-            })
-        }
-        Platform::Windows => {
-            let local = env("LOCALAPPDATA").ok_or("LOCALAPPDATA is not set: pass --vst3-dir and --clap-dir")?;
-            let base = PathBuf::from(local).join("Programs").join("Common");
-            Ok((base.join("VST3"), base.join("CLAP")))
-        }
-    }
-}
 
 /// Copy a file or a folder tree to `to`, replacing what was there.
 fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
@@ -191,38 +150,6 @@ fn main() -> nice_plug_xtask::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
-    }
-
-    #[test]
-    fn linux_uses_dot_folders_in_home() {
-        let (v, c) = plugin_dirs(Platform::Linux, &env_of(&[("HOME", "/home/ann")])).unwrap();
-        assert_eq!(v, PathBuf::from("/home/ann/.vst3"));
-        assert_eq!(c, PathBuf::from("/home/ann/.clap"));
-    }
-
-    #[test]
-    fn macos_uses_library_audio_plug_ins() {
-        let (v, c) = plugin_dirs(Platform::Mac, &env_of(&[("HOME", "/Users/ann")])).unwrap();
-        assert_eq!(v, PathBuf::from("/Users/ann/Library/Audio/Plug-Ins/VST3"));
-        assert_eq!(c, PathBuf::from("/Users/ann/Library/Audio/Plug-Ins/CLAP"));
-    }
-
-    #[test]
-    fn windows_uses_per_user_common_programs() {
-        let (v, c) =
-            plugin_dirs(Platform::Windows, &env_of(&[("LOCALAPPDATA", "C:/Users/ann/AppData/Local")])).unwrap();
-        assert_eq!(v, PathBuf::from("C:/Users/ann/AppData/Local").join("Programs").join("Common").join("VST3"));
-        assert_eq!(c, PathBuf::from("C:/Users/ann/AppData/Local").join("Programs").join("Common").join("CLAP"));
-    }
-
-    #[test]
-    fn missing_environment_is_a_clear_error() {
-        assert!(plugin_dirs(Platform::Linux, &env_of(&[])).unwrap_err().contains("HOME"));
-        assert!(plugin_dirs(Platform::Windows, &env_of(&[])).unwrap_err().contains("LOCALAPPDATA"));
-    }
 
     #[test]
     fn copy_tree_replaces_old_bundles() {
