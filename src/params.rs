@@ -189,12 +189,12 @@ params_table! {
     rate: FloatParam = "rate" in "Rate" as Hz,
         FloatParam::new(
             "Sample Rate",
-            dsp::engine::MAX_RATE.log2(),
-            FloatRange::Linear { min: dsp::engine::MIN_RATE.log2(), max: dsp::engine::MAX_RATE.log2() },
+            libm::log2f(dsp::engine::MAX_RATE),
+            FloatRange::Linear { min: libm::log2f(dsp::engine::MIN_RATE), max: libm::log2f(dsp::engine::MAX_RATE) },
         )
         .with_unit(" Hz")
         .with_value_to_string(Arc::new(|v| format!("{:.0}", rate_hz(v))))
-        .with_string_to_value(Arc::new(|s| parse_hz(s).filter(|hz| *hz > 0.0).map(f32::log2))),
+        .with_string_to_value(Arc::new(|s| parse_hz(s).filter(|hz| *hz > 0.0).map(libm::log2f))),
         dsp: rate = |hz| hz,
         help: "sample-and-hold rate, 50 to 96000 Hz, or '8 kHz' (default 96000: no reduction)";
     /// Hold-length randomisation, 0 to 100 %.
@@ -274,7 +274,7 @@ impl<T: Enum + PartialEq + 'static> Choice for EnumParam<T> {
 ///       `set_by_id`/`get_by_id`. An f32 log2 carries up to 0.05 Hz of rounding at 96 kHz,
 ///       so the result is rounded to 0.1 Hz: "8000" is exactly 8000 Hz after the round trip.
 pub fn rate_hz(log2_hz: f32) -> f32 {
-    let hz = 2f64.powf(log2_hz as f64);
+    let hz = libm::exp2(log2_hz as f64);
     (((hz * 10.0).round() / 10.0) as f32).clamp(dsp::engine::MIN_RATE, dsp::engine::MAX_RATE)
 }
 
@@ -479,7 +479,7 @@ fn set_rate(param: &FloatParam, value: &ParamValue) -> Result<(), String> {
     if !hz.is_finite() || hz < min || hz > max {
         return Err(format!("{hz} is out of range ({min} to {max} Hz)"));
     }
-    set_normalized(param.as_ptr(), param.preview_normalized((hz as f32).log2()));
+    set_normalized(param.as_ptr(), param.preview_normalized(libm::log2f(hz as f32)));
     Ok(())
 }
 

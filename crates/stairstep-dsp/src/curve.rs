@@ -27,10 +27,10 @@ pub fn compress(curve: Curve, x: f32) -> f32 {
     let a = x.abs().min(1.0);
     let y = match curve {
         Curve::Linear => return x,
-        Curve::MuLaw => (MU * a).ln_1p() / MU.ln_1p(),
+        Curve::MuLaw => libm::log1pf(MU * a) / libm::log1pf(MU),
         Curve::ALaw => {
-            let d = 1.0 + A.ln();
-            if a < 1.0 / A { A * a / d } else { (1.0 + (A * a).ln()) / d }
+            let d = 1.0 + libm::logf(A);
+            if a < 1.0 / A { A * a / d } else { (1.0 + libm::logf(A * a)) / d }
         }
     };
     y.copysign(x)
@@ -42,10 +42,10 @@ pub fn expand(curve: Curve, y: f32) -> f32 {
     let a = y.abs();
     let x = match curve {
         Curve::Linear => return y,
-        Curve::MuLaw => ((MU.ln_1p() * a).exp_m1()) / MU,
+        Curve::MuLaw => libm::expm1f(libm::log1pf(MU) * a) / MU,
         Curve::ALaw => {
-            let d = 1.0 + A.ln();
-            if a < 1.0 / d { a * d / A } else { (a * d - 1.0).exp() / A }
+            let d = 1.0 + libm::logf(A);
+            if a < 1.0 / d { a * d / A } else { libm::expf(a * d - 1.0) / A }
         }
     };
     // NOTE: exp/ln rounding can land a hair above 1 at full scale; full scale is the limit.

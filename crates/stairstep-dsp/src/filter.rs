@@ -34,7 +34,7 @@ pub struct SvfCoefficients {
 /// 0.49·fs).
 pub fn butterworth(fc: f32, fs: f32) -> [SvfCoefficients; SECTIONS] {
     let fc = fc.clamp(1.0, 0.49 * fs) as f64;
-    let g = (std::f64::consts::PI * fc / fs as f64).tan();
+    let g = libm::tan(std::f64::consts::PI * fc / fs as f64);
     BUTTERWORTH_Q.map(|q| {
         let k = 1.0 / q as f64;
         let a1 = 1.0 / (1.0 + g * (g + k));

@@ -100,8 +100,8 @@ impl Grid {
     pub fn new(bits: f32, mode: QuantizerMode) -> Self {
         let bits = if bits.is_nan() { MAX_BITS } else { bits.clamp(MIN_BITS, MAX_BITS) };
         // NOTE: For integer `bits` both are exact powers of two.
-        let inv_step = (bits - 1.0).exp2();
-        let step = (1.0 - bits).exp2();
+        let inv_step = libm::exp2f(bits - 1.0);
+        let step = libm::exp2f(1.0 - bits);
         // Number of steps from zero to full scale.
         let l = inv_step as f64;
         let (k_min, k_max) = match mode {

@@ -43,7 +43,7 @@ impl Ramp {
                     0.0
                 }
             }
-            Ramp::Rate => s.rate.log2(),
+            Ramp::Rate => libm::log2f(s.rate),
             Ramp::Jitter => s.jitter,
             Ramp::Drive => db_to_gain(s.drive_db),
         }
@@ -191,7 +191,7 @@ impl Engine {
                 let log_rate = r[Ramp::Rate].next_value();
                 // NOTE: Once the ramp lands, the plain rate (as in the settled branch below),
                 //       so the output does not depend on where a chunk boundary falls.
-                let rate = if r[Ramp::Rate].is_ramping() { log_rate.exp2() } else { self.settings.rate };
+                let rate = if r[Ramp::Rate].is_ramping() { libm::exp2f(log_rate) } else { self.settings.rate };
                 c.increment[i] = rate as f64 / fs as f64;
                 c.reduced[i] = rate < fs;
                 if filters && c.reduced[i] {

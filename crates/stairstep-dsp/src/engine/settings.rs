@@ -128,5 +128,5 @@ impl Settings {
 
 /// dB to linear gain. Exactly 1.0 at 0 dB.
 pub fn db_to_gain(db: f32) -> f32 {
-    if db == 0.0 { 1.0 } else { 10f32.powf(db / 20.0) }
+    if db == 0.0 { 1.0 } else { libm::powf(10.0, db / 20.0) }
 }
