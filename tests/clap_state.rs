@@ -17,6 +17,9 @@ const SR: f64 = 48000.0;
 const BLOCK: usize = 256;
 /// The state Stairstep 0.1.0 saved (u64 length + JSON), captured from its release bundle.
 const FIRST_LAYOUT: &[u8] = include_bytes!("data/state-0.1.0.bin");
+/// The state the release before the code's redesign (0.2.0) saved with every value off its
+/// default, captured from its debug bundle through this file's `save`.
+const RELEASE_0_2: &[u8] = include_bytes!("data/state-0.2.0.bin");
 
 fn save(instance: &mut PluginInstance<TestHost>) -> Vec<u8> {
     let state: PluginState = instance.plugin_handle().get_extension().expect("state extension");
@@ -161,6 +164,27 @@ fn a_session_from_the_first_release_loads() {
         ],
     );
     assert!(same_bits(&loaded, &render(&mut direct)), "0.1.0 session sounds different");
+}
+
+/// A session saved by the release before the redesign loads every value it held (normalized
+/// for continuous parameters, indices for choices and switches, in [`IDS`] order), and saving
+/// it again writes the same values and fields.
+#[test]
+fn a_session_from_the_previous_release_loads_and_saves_unchanged() {
+    let Some(path) = bundle(true) else { return };
+    let (_e, mut instance) = open(&path);
+    assert!(load(&mut instance, RELEASE_0_2), "the 0.2.0 state loads");
+    let want = [0.3, 3.0, 1.0, 2.0, 2.0, 0.25, 0.8, 0.3, 1.0, 1.0, 1.0, 0.7, 0.4, 1.0, 0.0];
+    let got = values(&mut instance, &IDS);
+    for ((id, g), w) in IDS.iter().zip(&got).zip(want) {
+        assert!((g - w).abs() < 1e-6, "{id}: {g} instead of {w}");
+    }
+    // The same values and fields; only the version it was written by may differ.
+    let json =
+        |bytes: &[u8]| -> serde_json::Value { serde_json::from_slice(&bytes[8..]).expect("JSON after the length") };
+    let (saved, released) = (json(&save(&mut instance)), json(RELEASE_0_2));
+    assert_eq!(saved["params"], released["params"], "saving the loaded session changes its values");
+    assert_eq!(saved["fields"], released["fields"], "saving the loaded session changes its fields");
 }
 
 /// JSON that parses but holds wrong, missing or strange values: it loads, known values are
