@@ -6,14 +6,14 @@
 //! computes shows up here, and is either a bug or a deliberate change to re-bless.
 //!
 //! Regenerate after a deliberate change (and say why in the commit):
-//! `STAIRSTEP_BLESS=1 cargo test --test golden`.
+//! `STAIRSTEP_BLESS=1 cargo test -p stairstep-dsp --test golden`.
 //!
 //! NOTE: Every transcendental function in the signal path comes from the pure-Rust `libm`
 //!       crate (without platform instructions), not the platform's C library, so the same
 //!       bits are expected on every platform: aarch64 and Windows runs compare too.
 
-use stairstep::dsp::engine::{DEFAULT_SEED, Engine, Listen, Settings};
-use stairstep::dsp::{Curve, DitherMode, QuantizerMode, Shaping};
+use stairstep_dsp::engine::{DEFAULT_SEED, Engine, Listen, Settings};
+use stairstep_dsp::{Curve, DitherMode, QuantizerMode, Shaping};
 use std::path::PathBuf;
 
 const SR: f32 = 48000.0;
@@ -95,7 +95,8 @@ fn the_golden_render_is_reproduced_bit_for_bit() {
         eprintln!("wrote {} samples to {}", got.len(), golden_path().display());
         return;
     }
-    let bytes = std::fs::read(golden_path()).expect("tests/data/golden.f32 (STAIRSTEP_BLESS=1 makes it)");
+    // NOTE: Compiled in, so a run under an emulator (qemu, wine) needs no path into this tree.
+    let bytes = include_bytes!("data/golden.f32");
     let expected: Vec<f32> =
         bytes.chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().expect("four bytes"))).collect();
     assert_eq!(expected.len(), got.len(), "the golden render has another length");
@@ -105,7 +106,7 @@ fn the_golden_render_is_reproduced_bit_for_bit() {
         let differing = (0..got.len()).filter(|&k| got[k].to_bits() != expected[k].to_bits()).count();
         panic!(
             "differs first at frame {frame} (channel {channel}, segment {segment}: {:?}): {} instead of {}; \
-             {differing} of {} samples differ. If the change is deliberate: STAIRSTEP_BLESS=1 cargo test --test golden",
+             {differing} of {} samples differ. If the change is deliberate: STAIRSTEP_BLESS=1 cargo test -p stairstep-dsp --test golden",
             script()[segment],
             got[i],
             expected[i],

@@ -3,8 +3,8 @@
 //! values), any way of splitting the stream into blocks.
 
 use proptest::prelude::*;
-use stairstep::dsp::engine::{Engine, Listen, Settings};
-use stairstep::dsp::{Curve, DitherMode, QuantizerMode, Shaping};
+use stairstep_dsp::engine::{Engine, Listen, Settings};
+use stairstep_dsp::{Curve, DitherMode, QuantizerMode, Shaping};
 
 fn any_float() -> impl Strategy<Value = f32> {
     prop_oneof![
