@@ -41,7 +41,8 @@ fn script() -> Vec<Settings> {
 }
 
 /// Left: a 997 Hz sine with a slow swell; right: a 3517 Hz sine plus noise, with a stretch
-/// of digital silence.
+/// of digital silence. (`libm::sinf`, not the platform's `sin`: the input must be the same
+/// bits on every platform too.)
 fn input(n: usize) -> [Vec<f32>; 2] {
     let mut seed = 0x1234_5678u32;
     let mut noise = move || {
@@ -52,14 +53,14 @@ fn input(n: usize) -> [Vec<f32>; 2] {
     };
     let t = |i: usize| i as f32 / SR;
     let left = (0..n)
-        .map(|i| (0.3 + 0.6 * (t(i) * 3.0).sin().abs()) * (2.0 * std::f32::consts::PI * 997.0 * t(i)).sin())
+        .map(|i| (0.3 + 0.6 * libm::sinf(t(i) * 3.0).abs()) * libm::sinf(2.0 * std::f32::consts::PI * 997.0 * t(i)))
         .collect();
     let right = (0..n)
         .map(|i| {
             if (5000..5600).contains(&i) {
                 0.0
             } else {
-                0.7 * (2.0 * std::f32::consts::PI * 3517.0 * t(i)).sin() + 0.1 * noise()
+                0.7 * libm::sinf(2.0 * std::f32::consts::PI * 3517.0 * t(i)) + 0.1 * noise()
             }
         })
         .collect();
