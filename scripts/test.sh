@@ -48,6 +48,9 @@ rm -rf "$scratch"
 step "cargo test (unit, editor UI, CLAP host and CLAP GUI tests on both bundles)"
 STAIRSTEP_REQUIRE_BUNDLES=1 cargo test --workspace
 
+step "other platforms: aarch64 Linux (qemu), Windows (wine), macOS (clippy)"
+bash scripts/cross.sh
+
 step "leak check: 100 instances through a CLAP host under valgrind"
 LEAKCHECK_TARGET_DIR=target bash scripts/leakcheck.sh
 
