@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The DSP core on the platforms DAW users have, proven from this x86-64 Linux machine:
 # - aarch64 Linux under qemu (the portable builds that Apple silicon runs too): the DSP crate's
-#   unit tests, its property tests and the golden render, which must match x86-64's bit for bit;
-# - Windows (x86_64-pc-windows-gnu, linked by mingw, run by wine): the same;
+#   unit tests, its property tests and the golden render, which must match x86-64's bit for bit,
+#   the renderer's tests, and three renders that must match x86-64's bit for bit;
+# - Windows (x86_64-pc-windows-gnu, linked by mingw, run by wine): the DSP crate's tests and the
+#   golden render, the plugin's CLAP and VST3 bundles (debug), the same three renders, and the
+#   CLAP host tests (clack-host, the strict host included) against the Windows DLL;
 # - macOS (aarch64 and x86_64): clippy with -D warnings of the DSP crate (all targets) and of the
 #   plugin's library and binaries (there is no Apple linker here).
 # Each step fails loudly; none is skipped. Needs gcc-aarch64-linux-gnu, libc6-dev-arm64-cross,
@@ -33,18 +36,54 @@ if [ -z "$wine" ]; then
     exit 1
 fi
 
-step "aarch64 Linux under qemu: DSP unit tests, property tests, golden render"
+# Renders of the example loop that every platform must reproduce bit for bit: plain crushing
+# with dither, and two factory presets (µ-law; A-law with rate reduction, filters and Jitter).
+renders=("--bits 6 --dither tpdf" "--preset presets/04-telephone-mu-law.json"
+    "--preset presets/10-fairlight-cmi-series-i.json")
+mkdir -p target/cross
+step "x86_64 Linux: the reference renders"
+cargo build --release --bin stairstep-render
+for k in "${!renders[@]}"; do
+    # shellcheck disable=SC2086 # each entry is a list of flags
+    target/release/stairstep-render examples/loop.wav "target/cross/linux-$k.wav" ${renders[$k]} --force
+done
+
+# Each render again with `$1` (the platform's renderer, with its runner), compared bit for bit.
+same_renders() {
+    local name=$1
+    shift
+    for k in "${!renders[@]}"; do
+        # shellcheck disable=SC2086 # each entry is a list of flags
+        if ! "$@" examples/loop.wav "target/cross/$name-$k.wav" ${renders[$k]} --force; then
+            echo "cross.sh: the $name renderer failed with ${renders[$k]}" >&2
+            exit 1
+        fi
+        if ! cmp "target/cross/linux-$k.wav" "target/cross/$name-$k.wav"; then
+            echo "cross.sh: the $name render with ${renders[$k]} differs from x86_64 Linux's" >&2
+            exit 1
+        fi
+    done
+    echo "$name: ${#renders[@]} renders bit for bit equal to x86_64 Linux's"
+}
+
+step "aarch64 Linux under qemu: DSP unit tests, property tests, golden render; renderer tests and renders"
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu"
 cargo test -p stairstep-dsp --release --target aarch64-unknown-linux-gnu
+STAIRSTEP_TEST_RUNNER="$CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER" \
+    cargo test -p stairstep --target aarch64-unknown-linux-gnu --test render_cli
+# shellcheck disable=SC2086 # the runner is a command and its arguments
+same_renders aarch64 $CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER target/aarch64-unknown-linux-gnu/debug/stairstep-render
 
-step "Windows under wine: DSP unit tests, property tests, golden render"
+step "Windows under wine: DSP unit tests, property tests, golden render; plugin bundles; renders"
+# Its own target directory, so its bundles do not replace the Linux ones in target/bundled.
+windows=target/cross/windows
 # NOTE: Rust's std imports ProcessPrng from bcryptprimitives.dll, which Debian's wine 8 lacks
 #       (the test binaries exit with "import_dll ... not found"). A test-only shim beside the
 #       binaries exports it through advapi32's RtlGenRandom (SystemFunction036); Windows itself
 #       has the real one, so nothing of it ships.
-windir=target/x86_64-pc-windows-gnu/release/deps
-mkdir -p target/cross "$windir"
+windir=$windows/x86_64-pc-windows-gnu/release/deps
+mkdir -p "$windir"
 cat > target/cross/processprng.c << 'C'
 #include <windows.h>
 BOOLEAN WINAPI SystemFunction036(PVOID buffer, ULONG length);
@@ -64,7 +103,32 @@ export WINEDEBUG=-all
 # The first start creates the prefix; do it before any test runs.
 "$wine" wineboot -i > /dev/null 2>&1 || true
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER="$wine"
-cargo test -p stairstep-dsp --release --target x86_64-pc-windows-gnu
+CARGO_TARGET_DIR=$windows cargo test -p stairstep-dsp --release --target x86_64-pc-windows-gnu
+CARGO_TARGET_DIR=$windows cargo xtask bundle stairstep --target x86_64-pc-windows-gnu
+for bundle in Stairstep.clap Stairstep.vst3/Contents/x86_64-win/Stairstep.vst3; do
+    # A PE file for x86-64 (machine 0x8664) that is a DLL (characteristics bit 0x2000).
+    python3 - "$windows/bundled/$bundle" << 'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+pe = struct.unpack_from("<I", data, 0x3C)[0]
+machine, characteristics = struct.unpack_from("<H", data, pe + 4)[0], struct.unpack_from("<H", data, pe + 22)[0]
+ok = data[:2] == b"MZ" and data[pe:pe + 4] == b"PE\0\0" and machine == 0x8664 and characteristics & 0x2000
+sys.exit(f"cross.sh: {sys.argv[1]} is not an x86-64 Windows DLL" if not ok else 0)
+PY
+done
+cp "$windir/bcryptprimitives.dll" "$windows/x86_64-pc-windows-gnu/debug/"
+same_renders windows "$wine" "$windows/x86_64-pc-windows-gnu/debug/stairstep-render.exe"
+
+step "Windows under wine: the CLAP host tests (clack-host) against the Windows DLL"
+# The strict host without its editor script (that one embeds the editor in an X11 window).
+CARGO_TARGET_DIR=$windows cargo test --target x86_64-pc-windows-gnu --test clap_host --test clap_strict_host --no-run
+cp "$windir/bcryptprimitives.dll" "$windows/x86_64-pc-windows-gnu/debug/deps/"
+clap="Z:$(realpath "$windows/bundled/Stairstep.clap" | sed 's|/|\\|g')"
+STAIRSTEP_REQUIRE_BUNDLES=1 STAIRSTEP_CLAP=$clap STAIRSTEP_CLAP_DEBUG=$clap \
+    CARGO_TARGET_DIR=$windows cargo test --target x86_64-pc-windows-gnu --test clap_host
+STAIRSTEP_REQUIRE_BUNDLES=1 STAIRSTEP_CLAP=$clap STAIRSTEP_CLAP_DEBUG=$clap \
+    CARGO_TARGET_DIR=$windows cargo test --target x86_64-pc-windows-gnu --test clap_strict_host -- \
+    a_strict_host_sees_no_forbidden_call_while_antialias_toggles
 
 for target in aarch64-apple-darwin x86_64-apple-darwin; do
     step "$target: clippy -D warnings (DSP crate, all targets; plugin library and binaries)"

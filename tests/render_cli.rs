@@ -15,8 +15,21 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// Run the renderer. When cross-testing, through `STAIRSTEP_TEST_RUNNER` (the target's runner,
+/// as in cargo's `target.<triple>.runner`; scripts/cross.sh sets both): qemu-user runs this
+/// test, but cannot follow its exec into another foreign binary.
 fn run(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().expect("run stairstep-render")
+    let runner = std::env::var("STAIRSTEP_TEST_RUNNER").unwrap_or_default();
+    let mut words = runner.split_whitespace();
+    let mut command = match words.next() {
+        Some(program) => {
+            let mut c = Command::new(program);
+            c.args(words).arg(BIN);
+            c
+        }
+        None => Command::new(BIN),
+    };
+    command.args(args).output().expect("run stairstep-render")
 }
 
 fn stderr(o: &Output) -> String {
