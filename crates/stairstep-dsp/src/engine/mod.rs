@@ -148,6 +148,9 @@ pub struct Engine {
     /// The vector build to run (all bit-identical to the portable build): the widest this
     /// CPU runs, unless a benchmark or test limits it.
     isa: Dispatch,
+    /// The stages that act under the current settings (for the router), updated whenever the
+    /// settings change.
+    busy: router::Stages,
     /// Tests: every block down the general path (the definition the others are held to).
     #[cfg(test)]
     force_general: bool,
@@ -165,7 +168,7 @@ impl Engine {
     pub fn new(channels: usize, sample_rate: f32, settings: Settings, seed: u32) -> Self {
         let s = settings.sanitized();
         let sample_rate = if sample_rate.is_finite() && sample_rate > 0.0 { sample_rate } else { 48000.0 };
-        Self {
+        let mut engine = Self {
             settings: s,
             given: settings,
             ramps: Ramps::new(&s, sample_rate),
@@ -209,9 +212,12 @@ impl Engine {
                 delayed: [0.0; CHUNK],
             }),
             fresh: true,
+            busy: router::Stages::default(),
             #[cfg(test)]
             force_general: false,
-        }
+        };
+        engine.busy = engine.busy_stages();
+        engine
     }
 
     /// Number of channels this engine was built for.
@@ -255,6 +261,7 @@ impl Engine {
         } else {
             self.ramps.retarget(&s);
         }
+        self.busy = self.busy_stages();
     }
 
     /// Forget the past: ramps jump to the current settings and dither restarts its stream, so

@@ -59,8 +59,8 @@ stages! {
 }
 
 /// A set of [`Stage`]s.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Stages(u32);
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Stages(u32);
 
 impl Stages {
     const fn of(stages: &[Stage]) -> Self {
@@ -143,7 +143,7 @@ impl Engine {
         if self.forced_general() || !self.ramps.settled() {
             return Path::General;
         }
-        let busy: Stages = Stage::ALL.iter().copied().filter(|&s| !self.idle(s)).collect();
+        let busy = self.busy;
         if busy.contains(Stage::Bypass) {
             // Settled bypass outputs the dry signal whatever the other stages are set to.
             return if tapped { Path::General } else { Path::Bypass };
@@ -151,6 +151,13 @@ impl Engine {
         let candidates: &[Path] =
             if tapped { &[Path::FusedTapped] } else { &[Path::Fused, Path::Shaped, Path::Antialias] };
         candidates.iter().copied().find(|p| p.implements().covers(busy)).unwrap_or(Path::General)
+    }
+
+    /// The stages that act under the current settings (those [`Engine::idle`] says are not
+    /// idle). They depend only on the settings and the ramps' targets, so `set_settings`
+    /// computes them once instead of [`Engine::route`] on every chunk.
+    pub(super) fn busy_stages(&self) -> Stages {
+        Stage::ALL.iter().copied().filter(|&s| !self.idle(s)).collect()
     }
 
     /// Whether `stage` passes the signal through unchanged under the settled controls (the
