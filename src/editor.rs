@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use crate::analysis::{AnalysisReader, ErrorBlock, SCOPE_LEN, SPECTRUM_LEN, ScopeFrame, empty_scope};
 use crate::dsp::{Curve, DitherMode, Shaping};
-use crate::params::{DEFAULT_SIZE, EditorSize, MAX_SIZE, MIN_SIZE, StairstepParams};
+use crate::params::{DEFAULT_SIZE, EditorSize, MAX_SIZE, MIN_SIZE, StairstepParams, Visit};
 use crate::preset::{self, Preset};
 
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Vec2};
@@ -373,13 +373,7 @@ pub fn draw(ui: &mut egui::Ui, params: &StairstepParams, setter: &ParamSetter, m
         ui.add_space(16.0);
         preset_menu(ui, params, setter, &mut model.presets);
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            bool_toggle(
-                ui,
-                "Bypass",
-                &params.bypass,
-                setter,
-                "Pass the input through untouched (with a 10 ms crossfade).",
-            );
+            control(ui, params, setter, "bypass");
         });
     });
 
@@ -389,48 +383,11 @@ pub fn draw(ui: &mut egui::Ui, params: &StairstepParams, setter: &ParamSetter, m
             bits_control(ui, params, setter, model);
             ui.add_space(6.0);
             egui::Grid::new("controls").num_columns(2).spacing([10.0, 6.0]).show(ui, |ui| {
-                ui.label("Dither");
-                enum_combo(ui, "Dither", &params.dither, setter, "Noise added before rounding: RPDF removes distortion, TPDF also removes noise modulation, High-pass TPDF moves its hiss up in frequency.");
-                ui.end_row();
-                ui.label("Quantizer");
-                enum_combo(ui, "Quantizer", &params.quantizer, setter, "Mid-tread has a zero level (quiet parts go silent); mid-rise has none (quiet parts buzz at ±½ step).");
-                ui.end_row();
-                ui.label("Shaping");
-                enum_combo(ui, "Noise Shaping", &params.shaping, setter, "Error feedback that moves the quantization noise towards high frequencies, where hearing is less sensitive (more total noise, less audible).");
-                ui.end_row();
-                ui.label("Curve");
-                enum_combo(ui, "Curve", &params.curve, setter, "Companding: µ-law and A-law (G.711) give quiet signals finer steps and loud ones coarser.");
-                ui.end_row();
-                ui.label("Drive");
-                ui.add(ParamSlider::for_param(&params.drive, setter).with_width(150.0))
-                    .on_hover_text("Gain into the crusher; its full scale clips. Make up level with Output.");
-                ui.end_row();
-                ui.label("Rate");
-                ui.add(ParamSlider::for_param(&params.rate, setter).with_width(150.0))
-                    .on_hover_text("Sample-and-hold rate: below the host rate the signal is held in steps in time, and content above half this rate folds back (aliases).");
-                ui.end_row();
-                ui.label("Jitter");
-                ui.add(ParamSlider::for_param(&params.jitter, setter).with_width(150.0))
-                    .on_hover_text("Randomises each hold's length by up to this share of a period, like a converter with an unstable clock.");
-                ui.end_row();
-                ui.label("Filters");
-                ui.horizontal(|ui| {
-                    bool_toggle(ui, "Pre", &params.prefilter, setter, "Low-pass before the hold at 0.4 × Rate: removes the aliasing (cleaner, darker).");
-                    bool_toggle(ui, "Post", &params.postfilter, setter, "Low-pass after the quantizer at 0.4 × Rate: removes the hold's images (smoother, darker).");
-                    bool_toggle(ui, "Anti-alias", &params.antialias, setter, "Quantize at 4× with antiderivative anti-aliasing: removes the inharmonic aliases of the staircase (undithered, unshaped), adds 34 samples of latency.");
-                });
-                ui.end_row();
-                ui.label("Mix");
-                ui.add(ParamSlider::for_param(&params.mix, setter).with_width(150.0))
-                    .on_hover_text("Share of the crushed signal in the output; 0 % is exactly the dry signal.");
-                ui.end_row();
-                ui.label("Output");
-                ui.add(ParamSlider::for_param(&params.output, setter).with_width(150.0))
-                    .on_hover_text("Gain applied last, to make up level.");
-                ui.end_row();
-                ui.label("Listen");
-                enum_buttons(ui, &params.listen, setter, "Output plays the result; Error plays only what the crushing adds, so you can hear it.");
-                ui.end_row();
+                for (label, ids) in ROWS {
+                    ui.label(*label);
+                    ui.horizontal(|ui| ids.iter().for_each(|id| control(ui, params, setter, id)));
+                    ui.end_row();
+                }
             });
         });
 
@@ -473,9 +430,7 @@ fn bits_control(ui: &mut egui::Ui, params: &StairstepParams, setter: &ParamSette
     let (rect, response) = ui.allocate_exact_size(Vec2::new(270.0, 130.0), Sense::click_and_drag());
     // Named for screen readers (and the UI tests, which find widgets through AccessKit).
     response.widget_info(|| egui::WidgetInfo::slider(true, param.value() as f64, "Bit Depth"));
-    let response = response.on_hover_text(
-        "Bit Depth: drag up or right to add bits (Shift: fine), mouse wheel, double-click for 8 bits, or type a value below.",
-    );
+    let response = response.on_hover_text(params.tooltip("bits"));
     let fine = ui.input(|i| i.modifiers.shift);
     let value = param.unmodulated_plain_value();
     let set = |v: f32| setter.set_parameter(param, v.clamp(1.0, 24.0));
@@ -564,58 +519,75 @@ fn bits_control(ui: &mut egui::Ui, params: &StairstepParams, setter: &ParamSette
     });
 }
 
-/// A combo box for an enum parameter.
-fn enum_combo<T: Enum + PartialEq + 'static>(
-    ui: &mut egui::Ui,
-    id: &str,
-    param: &EnumParam<T>,
-    setter: &ParamSetter,
-    tooltip: &str,
-) {
-    let names = T::variants();
-    let current = param.value().to_index();
-    egui::ComboBox::from_id_salt(id)
-        .selected_text(names[current])
-        .width(150.0)
-        .show_ui(ui, |ui| {
-            for (i, name) in names.iter().enumerate() {
-                if ui.selectable_label(i == current, *name).clicked() && i != current {
-                    setter.begin_set_parameter(param);
-                    setter.set_parameter(param, T::from_index(i));
-                    setter.end_set_parameter(param);
-                }
-            }
-        })
-        .response
-        .on_hover_text(tooltip);
+/// The rows below Bit Depth: a label, and the parameters on that row (by id). Each control's
+/// kind, name and tooltip come from the parameter table.
+pub const ROWS: &[(&str, &[&str])] = &[
+    ("Dither", &["dither"]),
+    ("Quantizer", &["quantizer"]),
+    ("Shaping", &["shaping"]),
+    ("Curve", &["curve"]),
+    ("Drive", &["drive"]),
+    ("Rate", &["rate"]),
+    ("Jitter", &["jitter"]),
+    ("Filters", &["prefilter", "postfilter", "antialias"]),
+    ("Mix", &["mix"]),
+    ("Output", &["output"]),
+    ("Listen", &["listen"]),
+];
+
+/// The control for parameter `id`, of its kind: a slider, a combo box (a row of buttons for two
+/// choices) or a toggle, with the table's tooltip. Every change is one begin, set, end.
+fn control(ui: &mut egui::Ui, params: &StairstepParams, setter: &ParamSetter, id: &str) {
+    params.visit(id, Control { ui, setter, id, tip: params.tooltip(id) });
 }
 
-/// A row of buttons for an enum parameter.
-fn enum_buttons<T: Enum + PartialEq + 'static>(
-    ui: &mut egui::Ui,
-    param: &EnumParam<T>,
-    setter: &ParamSetter,
-    tooltip: &str,
-) {
-    let current = param.value().to_index();
-    ui.horizontal(|ui| {
-        for (i, name) in T::variants().iter().enumerate() {
-            if ui.selectable_label(i == current, *name).on_hover_text(tooltip).clicked() && i != current {
-                setter.begin_set_parameter(param);
-                setter.set_parameter(param, T::from_index(i));
-                setter.end_set_parameter(param);
+/// [`control`]'s widget for one parameter.
+struct Control<'a> {
+    ui: &'a mut egui::Ui,
+    setter: &'a ParamSetter<'a>,
+    id: &'a str,
+    tip: &'static str,
+}
+
+impl Visit for Control<'_> {
+    type Output = ();
+
+    fn number(self, param: &FloatParam) {
+        self.ui.add(ParamSlider::for_param(param, self.setter).with_width(150.0)).on_hover_text(self.tip);
+    }
+
+    fn choice<T: Enum + PartialEq + 'static>(self, param: &EnumParam<T>) {
+        let current = param.value().to_index();
+        let mut chosen = None;
+        let mut option = |ui: &mut egui::Ui, i: usize, name: &str| {
+            if ui.selectable_label(i == current, name).on_hover_text(self.tip).clicked() && i != current {
+                chosen = Some(i);
             }
+        };
+        if T::variants().len() == 2 {
+            T::variants().iter().enumerate().for_each(|(i, name)| option(self.ui, i, name));
+        } else {
+            egui::ComboBox::from_id_salt(self.id)
+                .selected_text(T::variants()[current])
+                .width(150.0)
+                .show_ui(self.ui, |ui| T::variants().iter().enumerate().for_each(|(i, name)| option(ui, i, name)))
+                .response
+                .on_hover_text(self.tip);
         }
-    });
-}
+        if let Some(i) = chosen {
+            self.setter.begin_set_parameter(param);
+            self.setter.set_parameter(param, T::from_index(i));
+            self.setter.end_set_parameter(param);
+        }
+    }
 
-/// A toggle for a boolean parameter.
-fn bool_toggle(ui: &mut egui::Ui, label: &str, param: &BoolParam, setter: &ParamSetter, tooltip: &str) {
-    let mut on = param.value();
-    if ui.toggle_value(&mut on, label).on_hover_text(tooltip).clicked() {
-        setter.begin_set_parameter(param);
-        setter.set_parameter(param, on);
-        setter.end_set_parameter(param);
+    fn switch(self, param: &BoolParam) {
+        let mut on = param.value();
+        if self.ui.toggle_value(&mut on, param.name()).on_hover_text(self.tip).clicked() {
+            self.setter.begin_set_parameter(param);
+            self.setter.set_parameter(param, on);
+            self.setter.end_set_parameter(param);
+        }
     }
 }
 

@@ -190,19 +190,25 @@ impl ClapPlugin for Stairstep {
         &[ClapFeature::AudioEffect, ClapFeature::Distortion, ClapFeature::Stereo, ClapFeature::Mono];
 
     fn remote_controls(&self, context: &mut impl RemoteControlsContext) {
-        // One page of eight, the usual controller layout: the crushing on the top row, noise
-        // and levels below.
-        let p = &self.params;
+        /// Puts a parameter of any kind in the next slot.
+        struct Slot<'a, P>(&'a mut P);
+        impl<P: RemoteControlsPage> params::Visit for Slot<'_, P> {
+            type Output = ();
+            fn number(self, param: &FloatParam) {
+                self.0.add_param(param)
+            }
+            fn choice<T: Enum + PartialEq + 'static>(self, param: &EnumParam<T>) {
+                self.0.add_param(param)
+            }
+            fn switch(self, param: &BoolParam) {
+                self.0.add_param(param)
+            }
+        }
         context.add_section("Stairstep", |section| {
             section.add_page("Crush", |page| {
-                page.add_param(&p.bits);
-                page.add_param(&p.rate);
-                page.add_param(&p.dither);
-                page.add_param(&p.shaping);
-                page.add_param(&p.drive);
-                page.add_param(&p.mix);
-                page.add_param(&p.output);
-                page.add_param(&p.jitter);
+                for id in params::REMOTE_PAGE {
+                    self.params.visit(id, Slot(&mut *page));
+                }
             });
         });
     }

@@ -90,7 +90,7 @@ choice_enum! {
 /// Declares the parameters (see the table below for the row syntax).
 macro_rules! params_table {
     ($($(#[$doc:meta])* $field:ident: $ty:ty = $id:literal in $group:literal as $kind:ident, $new:expr,
-        dsp: $dsp:ident = $convert:expr, help: $help:expr;)*) => {
+        dsp: $dsp:ident = $convert:expr, help: $help:expr, tip: $tip:literal;)*) => {
         /// All of Stairstep's parameters, and the editor size.
         pub struct StairstepParams {
             /// The editor's size, persisted with the session (not a parameter).
@@ -129,12 +129,32 @@ macro_rules! params_table {
                 }
             }
 
+            /// The editor's tooltip for parameter `id`: what it does to the sound.
+            pub fn tooltip(&self, id: &str) -> &'static str {
+                match id {
+                    $($id => $tip,)*
+                    _ => "",
+                }
+            }
+
+            /// Hands parameter `id`, as its own type, to `visitor` (the editor's widgets and
+            /// the remote-controls page are built this way).
+            pub fn visit<V: Visit>(&self, id: &str, visitor: V) -> Option<V::Output> {
+                Some(match id {
+                    $($id => params_table!(@visit $kind, visitor, &self.$field),)*
+                    _ => return None,
+                })
+            }
+
             /// The settings, with the Sample Rate already converted to Hz.
             fn settings_at_rate(&self, rate: f32) -> dsp::Settings {
                 dsp::Settings { $($dsp: ($convert)(params_table!(@value $kind, self.$field, rate)),)* }
             }
         }
     };
+    (@visit Choice, $v:ident, $param:expr) => { $v.choice($param) };
+    (@visit Switch, $v:ident, $param:expr) => { $v.switch($param) };
+    (@visit $kind:ident, $v:ident, $param:expr) => { $v.number($param) };
     (@value Hz, $param:expr, $rate:ident) => { $rate };
     (@value $kind:ident, $param:expr, $rate:ident) => { $param.value() };
 }
@@ -143,7 +163,8 @@ macro_rules! params_table {
 //
 //     /// The field's doc.
 //     field: Type = "id" in "Group" as Kind, constructor (name, default, range, unit, text),
-//         dsp: settings_field = conversion (a closure or function of the value), help: `--help` text;
+//         dsp: settings_field = conversion (a closure or function of the value), help: `--help` text,
+//         tip: the editor's tooltip;
 //
 // Kind is `Number` (continuous, in its unit), `Hz` (the Sample Rate: log2 Hz inside, and Hz
 // is what `dsp:` gets), `Choice` or `Switch`.
@@ -157,34 +178,41 @@ params_table! {
             .with_unit(" bits")
             .with_value_to_string(Arc::new(format_bits))
             .with_string_to_value(Arc::new(parse_bits)),
-        dsp: bits = |v| v, help: format!("bit depth, {BITS_MIN} to {BITS_MAX} bits (default {BITS_DEFAULT})");
+        dsp: bits = |v| v, help: format!("bit depth, {BITS_MIN} to {BITS_MAX} bits (default {BITS_DEFAULT})"),
+        tip: "Bit Depth: drag up or right to add bits (Shift: fine), mouse wheel, double-click for 8 bits, or type a value below.";
     /// Quantizer characteristic.
     quantizer: EnumParam<QuantizerParam> = "quantizer" in "Crush" as Choice,
         EnumParam::new("Quantizer", QuantizerParam::MidTread),
-        dsp: quantizer = QuantizerMode::from, help: format!("{} (default mid-tread)", choices::<QuantizerParam>());
+        dsp: quantizer = QuantizerMode::from, help: format!("{} (default mid-tread)", choices::<QuantizerParam>()),
+        tip: "Mid-tread has a zero level (quiet parts go silent); mid-rise has none (quiet parts buzz at ±½ step).";
     /// Companding curve.
     curve: EnumParam<CurveParam> = "curve" in "Crush" as Choice,
         EnumParam::new("Curve", CurveParam::Linear),
-        dsp: curve = Curve::from, help: format!("{} (default linear)", choices::<CurveParam>());
+        dsp: curve = Curve::from, help: format!("{} (default linear)", choices::<CurveParam>()),
+        tip: "Companding: µ-law and A-law (G.711) give quiet signals finer steps and loud ones coarser.";
     /// Gain into the quantizer, 0 to +36 dB.
     drive: FloatParam = "drive" in "Crush" as Number,
         number("Drive", 0.0, 0.0, dsp::engine::MAX_DRIVE_DB, " dB"),
-        dsp: drive_db = |v| v, help: "gain into the crusher, 0 to 36 dB (default 0)";
+        dsp: drive_db = |v| v, help: "gain into the crusher, 0 to 36 dB (default 0)",
+        tip: "Gain into the crusher; its full scale clips. Make up level with Output.";
     /// Anti-alias the quantizer (adds latency).
     antialias: BoolParam = "antialias" in "Crush" as Switch,
         switch("Anti-alias", false),
         dsp: antialias = |v| v, help: format!(
             "4x oversampled anti-aliased quantizer, on or off (default off; adds {} samples of latency)",
             dsp::oversample::LATENCY
-        );
+        ),
+        tip: "Quantize at 4× with antiderivative anti-aliasing: removes the inharmonic aliases of the staircase (undithered, unshaped), adds 34 samples of latency.";
     /// Dither before the quantizer.
     dither: EnumParam<DitherParam> = "dither" in "Noise" as Choice,
         EnumParam::new("Dither", DitherParam::Off),
-        dsp: dither = DitherMode::from, help: format!("{} (default off)", choices::<DitherParam>());
+        dsp: dither = DitherMode::from, help: format!("{} (default off)", choices::<DitherParam>()),
+        tip: "Noise added before rounding: RPDF removes distortion, TPDF also removes noise modulation, High-pass TPDF moves its hiss up in frequency.";
     /// Noise-shaping filter.
     shaping: EnumParam<ShapingParam> = "shaping" in "Noise" as Choice,
         EnumParam::new("Noise Shaping", ShapingParam::Off),
-        dsp: shaping = Shaping::from, help: format!("{} (default off)", choices::<ShapingParam>());
+        dsp: shaping = Shaping::from, help: format!("{} (default off)", choices::<ShapingParam>()),
+        tip: "Error feedback that moves the quantization noise towards high frequencies, where hearing is less sensitive (more total noise, less audible).";
     /// Sample-and-hold rate, 50 Hz to 96 kHz (log2 Hz inside: see [`rate_hz`]).
     rate: FloatParam = "rate" in "Rate" as Hz,
         FloatParam::new(
@@ -196,35 +224,43 @@ params_table! {
         .with_value_to_string(Arc::new(|v| format!("{:.0}", rate_hz(v))))
         .with_string_to_value(Arc::new(|s| parse_hz(s).filter(|hz| *hz > 0.0).map(libm::log2f))),
         dsp: rate = |hz| hz,
-        help: "sample-and-hold rate, 50 to 96000 Hz, or '8 kHz' (default 96000: no reduction)";
+        help: "sample-and-hold rate, 50 to 96000 Hz, or '8 kHz' (default 96000: no reduction)",
+        tip: "Sample-and-hold rate: below the host rate the signal is held in steps in time, and content above half this rate folds back (aliases).";
     /// Hold-length randomisation, 0 to 100 %.
     jitter: FloatParam = "jitter" in "Rate" as Number,
         number("Jitter", 0.0, 0.0, 100.0, " %"),
-        dsp: jitter = |v| v / 100.0, help: "hold-length randomisation, 0 to 100 % (default 0)";
+        dsp: jitter = |v| v / 100.0, help: "hold-length randomisation, 0 to 100 % (default 0)",
+        tip: "Randomises each hold's length by up to this share of a period, like a converter with an unstable clock.";
     /// Low-pass before the hold.
     prefilter: BoolParam = "prefilter" in "Rate" as Switch,
         switch("Pre-filter", false),
-        dsp: prefilter = |v| v, help: "low-pass before the hold, on or off (default off)";
+        dsp: prefilter = |v| v, help: "low-pass before the hold, on or off (default off)",
+        tip: "Low-pass before the hold at 0.4 × Rate: removes the aliasing (cleaner, darker).";
     /// Low-pass after the quantizer.
     postfilter: BoolParam = "postfilter" in "Rate" as Switch,
         switch("Post-filter", false),
-        dsp: postfilter = |v| v, help: "low-pass after the quantizer, on or off (default off)";
+        dsp: postfilter = |v| v, help: "low-pass after the quantizer, on or off (default off)",
+        tip: "Low-pass after the quantizer at 0.4 × Rate: removes the hold's images (smoother, darker).";
     /// Wet share, 0 to 100 %.
     mix: FloatParam = "mix" in "Output" as Number,
         number("Mix", 100.0, 0.0, 100.0, " %"),
-        dsp: mix = |v| v / 100.0, help: "wet share, 0 to 100 % (default 100)";
+        dsp: mix = |v| v / 100.0, help: "wet share, 0 to 100 % (default 100)",
+        tip: "Share of the crushed signal in the output; 0 % is exactly the dry signal.";
     /// Output gain, -24 to +24 dB.
     output: FloatParam = "output" in "Output" as Number,
         number("Output", 0.0, dsp::engine::MIN_OUTPUT_DB, dsp::engine::MAX_OUTPUT_DB, " dB"),
-        dsp: output_db = |v| v, help: "output gain, -24 to +24 dB (default 0)";
+        dsp: output_db = |v| v, help: "output gain, -24 to +24 dB (default 0)",
+        tip: "Gain applied last, to make up level.";
     /// Output or error signal.
     listen: EnumParam<ListenParam> = "listen" in "Output" as Choice,
         EnumParam::new("Listen", ListenParam::Output),
-        dsp: listen = Listen::from, help: format!("{} (default output)", choices::<ListenParam>());
+        dsp: listen = Listen::from, help: format!("{} (default output)", choices::<ListenParam>()),
+        tip: "Output plays the result; Error plays only what the crushing adds, so you can hear it.";
     /// The host's bypass switch.
     bypass: BoolParam = "bypass" in "Output" as Switch,
         switch("Bypass", false).make_bypass(),
-        dsp: bypass = |v| v, help: "on or off (default off)";
+        dsp: bypass = |v| v, help: "on or off (default off)",
+        tip: "Pass the input through untouched (with a 10 ms crossfade).";
 }
 
 /// A parameter by kind (see the table), borrowed from a [`StairstepParams`].
@@ -238,6 +274,23 @@ pub enum Field<'a> {
     /// A switch.
     Switch(&'a BoolParam),
 }
+
+/// Code that needs a parameter as its own type (an egui widget, a remote-controls slot):
+/// [`StairstepParams::visit`] calls the method of the parameter's kind.
+pub trait Visit {
+    /// What the visit gives back.
+    type Output;
+    /// A continuous parameter (the Sample Rate included).
+    fn number(self, param: &FloatParam) -> Self::Output;
+    /// A choice.
+    fn choice<T: Enum + PartialEq + 'static>(self, param: &EnumParam<T>) -> Self::Output;
+    /// A switch.
+    fn switch(self, param: &BoolParam) -> Self::Output;
+}
+
+/// The CLAP remote-controls page: eight slots, the usual controller layout, the crushing on the
+/// top row, noise and levels below.
+pub const REMOTE_PAGE: [&str; 8] = ["bits", "rate", "dither", "shaping", "drive", "mix", "output", "jitter"];
 
 /// An enum parameter whatever its enum: what the by-id code and the state repair need.
 pub trait Choice {
@@ -697,6 +750,39 @@ mod tests {
                 (got, _) => assert_eq!(got, Some(v), "{id} does not round-trip"),
             }
             assert!(!p.describe(&id).is_empty(), "{id} has no description");
+            assert!(!p.tooltip(&id).is_empty(), "{id} has no tooltip");
+        }
+    }
+
+    #[test]
+    fn the_remote_page_names_eight_parameters_once() {
+        let p = StairstepParams::default();
+        let mut ids = REMOTE_PAGE.to_vec();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 8);
+        assert!(REMOTE_PAGE.iter().all(|id| p.visit(id, Kind).is_some()), "{REMOTE_PAGE:?}");
+        // The visit hands over the parameter of the table's kind.
+        let kinds: Vec<_> = IDS.iter().filter_map(|id| p.visit(id, Kind)).collect();
+        let continuous: Vec<_> = IDS.iter().map(|id| p.is_continuous(id)).collect();
+        assert_eq!(kinds.iter().map(|k| *k == "number").collect::<Vec<_>>(), continuous);
+        assert_eq!(p.visit("dither", Kind), Some("choice"));
+        assert_eq!(p.visit("bypass", Kind), Some("switch"));
+        assert_eq!(p.visit("wobble", Kind), None);
+    }
+
+    /// The kind a visit reaches.
+    struct Kind;
+    impl Visit for Kind {
+        type Output = &'static str;
+        fn number(self, _: &FloatParam) -> &'static str {
+            "number"
+        }
+        fn choice<T: Enum + PartialEq + 'static>(self, _: &EnumParam<T>) -> &'static str {
+            "choice"
+        }
+        fn switch(self, _: &BoolParam) -> &'static str {
+            "switch"
         }
     }
 

@@ -8,9 +8,9 @@ use nice_plug::context::gui::GuiContext;
 use stairstep::analysis::analysis_channel;
 use stairstep::dsp::Curve;
 use stairstep::dsp::engine::{DEFAULT_SEED, Engine};
-use stairstep::editor::{DirectGuiContext, EditorModel, PresetMenu, draw};
+use stairstep::editor::{DirectGuiContext, EditorModel, PresetMenu, ROWS, draw};
 use stairstep::params::ParamValue;
-use stairstep::params::{DitherParam, StairstepParams};
+use stairstep::params::{DitherParam, IDS, QuantizerParam, StairstepParams};
 use std::sync::Arc;
 
 struct Ui {
@@ -141,6 +141,32 @@ fn listen_and_bypass_buttons_set_their_parameters() {
     h.get_by_label("Bypass").click();
     h.run_steps(2);
     assert!(h.state().params.bypass.value());
+}
+
+#[test]
+fn every_parameter_has_one_control_of_its_kind() {
+    // Bit Depth has its own control, Bypass sits in the title bar, the rest are the rows.
+    let mut shown: Vec<&str> = ROWS.iter().flat_map(|(_, ids)| ids.iter().copied()).collect();
+    shown.extend(["bits", "bypass"]);
+    shown.sort();
+    let mut ids = IDS.to_vec();
+    ids.sort();
+    assert_eq!(shown, ids, "each parameter once");
+    // The switches are toggles named as the host names them, the two-way choices buttons.
+    let mut h = harness();
+    for (label, check) in [
+        ("Pre-filter", (|p: &StairstepParams| p.prefilter.value()) as fn(&StairstepParams) -> bool),
+        ("Post-filter", |p| p.postfilter.value()),
+        ("Anti-alias", |p| p.antialias.value()),
+        ("Mid-rise", |p| p.quantizer.value() == QuantizerParam::MidRise),
+    ] {
+        assert!(!check(&h.state().params), "{label}");
+        h.get_by_role_and_label(Role::Button, label).click();
+        h.run_steps(2);
+        assert!(check(&h.state().params), "{label}");
+    }
+    let c = calls(&h, "Quantizer");
+    assert_eq!(c.iter().map(|c| c.0).collect::<Vec<_>>(), ["begin", "set", "end"]);
 }
 
 /// Number after `prefix` in the label that starts with it.
