@@ -498,14 +498,10 @@ fn set_normalized(ptr: ParamPtr, normalized: f32) {
 fn number_in(value: &ParamValue, unit: &str) -> Result<f32, String> {
     match value {
         ParamValue::Number(v) => Ok(*v as f32),
-        ParamValue::Text(t) => {
-            let t = t.trim();
-            let unit = unit.trim();
-            let t = if unit.is_empty() { t } else { t.strip_suffix(unit).unwrap_or(t).trim() };
-            // Also accept the singular "bit".
-            let t = t.strip_suffix("bit").unwrap_or(t).trim();
-            t.parse::<f32>().map_err(|_| format!("'{t}' is not a number"))
-        }
+        // "bits" takes the singular too ("12.5bit"), as the Bit Depth parameter's own parser does.
+        ParamValue::Text(t) => parse_with_unit(t, unit.trim())
+            .or_else(|| parse_bits(t).filter(|_| unit.trim() == "bits"))
+            .ok_or_else(|| format!("'{}' is not a number", t.trim())),
         ParamValue::Bool(_) => Err("expects a number, not true/false".into()),
     }
 }
@@ -560,11 +556,7 @@ fn set_bool(param: &BoolParam, value: &ParamValue) -> Result<(), String> {
     let on = match value {
         ParamValue::Bool(b) => *b,
         ParamValue::Number(v) if *v == 0.0 || *v == 1.0 => *v == 1.0,
-        ParamValue::Text(t) => match t.trim().to_lowercase().as_str() {
-            "true" | "on" | "1" | "yes" => true,
-            "false" | "off" | "0" | "no" => false,
-            _ => return Err(format!("'{t}' is not on or off")),
-        },
+        ParamValue::Text(t) => parse_switch(t).ok_or_else(|| format!("'{t}' is not on or off"))?,
         ParamValue::Number(v) => return Err(format!("{v} is not on (1) or off (0)")),
     };
     set_normalized(param.as_ptr(), if on { 1.0 } else { 0.0 });

@@ -222,16 +222,25 @@ pub fn temp_file_in(dir: &Path, name: &str) -> std::io::Result<tempfile::NamedTe
     builder.tempfile_in(dir)
 }
 
-/// Write `preset` into `dir` (created if needed) under [`file_name_for`] its name, through a
-/// temporary file renamed into place so a crash never leaves half a preset. Returns the path.
+/// Write `preset` into `dir` (created if needed) under [`file_name_for`] its name, whole
+/// ([`write_whole`]). Returns the path.
 pub fn save_preset(dir: &Path, preset: &Preset) -> Result<PathBuf, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let path = dir.join(file_name_for(&preset.name));
-    let cannot = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
-    let mut tmp = temp_file_in(dir, &file_name_for(&preset.name)).map_err(cannot)?;
-    tmp.write_all(preset.to_json().as_bytes()).map_err(cannot)?;
-    tmp.persist(&path).map_err(|e| cannot(e.error))?;
+    write_whole(&path, preset.to_json().as_bytes())?;
     Ok(path)
+}
+
+/// Write `bytes` to `path` through a temporary file beside it, renamed into place, so a crash
+/// never leaves half a file and an old file stays whole until the new one is.
+pub fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let cannot = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let mut tmp = temp_file_in(dir, &name).map_err(cannot)?;
+    tmp.write_all(bytes).map_err(cannot)?;
+    tmp.persist(path).map_err(|e| cannot(e.error))?;
+    Ok(())
 }
 
 #[cfg(test)]

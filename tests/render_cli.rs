@@ -185,6 +185,12 @@ fn presets_save_and_load_the_same_settings() {
     assert!(o.status.success(), "{}", stderr(&o));
     let json = std::fs::read_to_string(&preset).unwrap();
     assert!(json.contains("\"bits\": 3.25") && json.contains("\"dither\": \"rpdf\""), "{json}");
+    // A preset that cannot be written is a one-line error, and leaves no temporary file.
+    let o = run(&["--bits", "4", "--save-preset", dir.join("missing/x.json").to_str().unwrap()]);
+    assert!(!o.status.success() && stderr(&o).contains("cannot write"), "{}", stderr(&o));
+    let o = run(&["--bits", "4", "--save-preset", dir.to_str().unwrap()]);
+    assert!(!o.status.success() && stderr(&o).contains("cannot write"), "{}", stderr(&o));
+    assert!(std::fs::read_dir(&dir).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().ends_with(".tmp")));
     let (by_flags, by_preset) = (dir.join("flags.wav"), dir.join("preset.wav"));
     let i = input.to_str().unwrap();
     assert!(

@@ -139,7 +139,7 @@ fn main() {
     if let Some(path) = matches.get_one::<String>("save-preset") {
         let name = Path::new(path).file_stem().map_or("Preset".into(), |s| s.to_string_lossy().into_owned());
         let preset = Preset::capture(&params, &name, "");
-        std::fs::write(path, preset.to_json()).unwrap_or_else(|e| fail(format!("{path}: {e}")));
+        stairstep::preset::write_whole(Path::new(path), preset.to_json().as_bytes()).unwrap_or_else(|e| fail(e));
     }
 
     let files: Vec<PathBuf> = matches.get_many::<String>("files").into_iter().flatten().map(PathBuf::from).collect();
