@@ -25,6 +25,7 @@ fn modes() -> Vec<(&'static str, Settings)> {
         ("shaping 5-tap", Settings { bits: 16.0, dither: DitherMode::Tpdf, shaping: Shaping::Lipshitz5, ..base }),
         ("shaping 9-tap", Settings { bits: 16.0, dither: DitherMode::Tpdf, shaping: Shaping::FWeighted9, ..base }),
         ("µ-law", Settings { curve: Curve::MuLaw, ..base }),
+        ("A-law", Settings { curve: Curve::ALaw, ..base }),
         ("rate 8 kHz + filters", Settings { rate: 8000.0, jitter: 0.2, prefilter: true, postfilter: true, ..base }),
         ("anti-alias", Settings { bits: 6.0, antialias: true, ..base }),
         ("bypassed", Settings { bypass: true, dither: DitherMode::Tpdf, ..base }),

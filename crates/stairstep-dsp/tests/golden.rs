@@ -8,9 +8,10 @@
 //! Regenerate after a deliberate change (and say why in the commit):
 //! `STAIRSTEP_BLESS=1 cargo test -p stairstep-dsp --test golden`.
 //!
-//! NOTE: Every transcendental function in the signal path comes from the pure-Rust `libm`
-//!       crate (without platform instructions), not the platform's C library, so the same
-//!       bits are expected on every platform: aarch64 and Windows runs compare too.
+//! NOTE: Every transcendental function in the signal path is our own (the curves' `ln` and
+//!       `exp` in `curve.rs`) or comes from the pure-Rust `libm` crate (without platform
+//!       instructions), not the platform's C library, so the same bits are expected on every
+//!       platform: aarch64 and Windows runs compare too.
 
 use stairstep_dsp::engine::{DEFAULT_SEED, Engine, Listen, Settings};
 use stairstep_dsp::{Curve, DitherMode, QuantizerMode, Shaping};
