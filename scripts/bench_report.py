@@ -1,7 +1,8 @@
-"""Writes docs/BENCHMARKS.md and docs/benchmarks.png from the runs that scripts/bench_all.sh
-saves in target/bench_runs (each figure the median of the runs, with their range), or, if
-there are none, from criterion's latest results (target/criterion) and one host run
-(target/bench_host.json).
+"""Writes docs/BENCHMARKS.md, docs/benchmarks.png and docs/benchmarks-presets.png from the
+runs that scripts/bench_all.sh saves in target/bench_runs (each figure the median of the runs,
+with their range), or, if there are none, from criterion's latest results (target/criterion)
+and one host run (target/bench_host.json, target/bench_presets.json). Without any preset run
+(older runs) the presets' section and plot are left out.
 
 Regenerate everything (three runs of each benchmark):
     bash scripts/bench_all.sh 3
@@ -118,6 +119,96 @@ def host_rows():
     return {"rows": rows, "rounds": hosts[0]["rounds"], "seconds": hosts[0]["seconds"], "runs": len(hosts)}
 
 
+def preset_rows():
+    """The factory-preset rows of scripts/bench_presets.py, each figure the median over the runs
+    with the ratio's range, or None if no run has them."""
+    files = sorted(RUNS.glob("presets-*.json")) or [ROOT / "target" / "bench_presets.json"]
+    runs = [json.loads(f.read_text()) for f in files if f.exists()]
+    if not runs:
+        return None
+    rows = []
+    for first in runs[0]["rows"]:
+        same = [r for run in runs for r in run["rows"] if r["file"] == first["file"]]
+        row = dict(first)
+        for key in ("stairstep", "chain", "ratio"):
+            row[key] = median([r[key] for r in same])
+        row["ratio_range"] = (min(r["ratio"] for r in same), max(r["ratio"] for r in same))
+        rows.append(row)
+    targets = runs[0].get("targets", {"ratio": 2.0, "ns": 10.0})
+    return {
+        "rows": rows,
+        "rounds": runs[0]["rounds"],
+        "seconds": runs[0]["seconds"],
+        "block": runs[0]["block"],
+        "targets": targets,
+        "runs": len(runs),
+    }
+
+
+def preset_settings(row):
+    """A preset row's key settings in a few words."""
+    parts = [f"{row['bits']:g} bit", f"{row['rate']:g} Hz" if row["rate"] < 96000 else "no rate reduction"]
+    parts += [row[k] for k in ("curve", "dither", "shaping") if row.get(k) not in (None, "off", "linear")]
+    parts += [k for k in ("prefilter", "postfilter", "antialias") if row.get(k)]
+    if row.get("jitter"):
+        parts.append(f"jitter {row['jitter']:g} %")
+    return ", ".join(parts)
+
+
+def preset_lines(presets):
+    """The factory presets' section of docs/BENCHMARKS.md."""
+    t = presets["targets"]
+    runs = presets["runs"]
+    lines = [
+        "",
+        f"## Factory presets in a host (pedalboard, stereo float32, 48 kHz, block {presets['block']})",
+        "",
+        "Every factory preset (presets/) on Stairstep's VST3, all its parameters set, against",
+        "pedalboard's own chain for the same crush: `Bitcrush` at the preset's bit depth, then",
+        "`Resample` to its rate with zero-order hold (left out at 48 kHz and above). The chain has",
+        "no filters, companding curves, dither, noise shaping, jitter or anti-aliasing, so the",
+        "ratio is what those cost. The input is the host benchmark's noise (σ 0.5: about 4.5 % of",
+        "its samples lie beyond full scale). The two are timed one after the other in each round",
+        "(`scripts/bench_presets.py`); ns per sample per channel, median of",
+        f"{presets['rounds']} rounds of {presets['seconds']} s of audio; the ratio is the median of the rounds' "
+        "own ratios.",
+        f"Each figure is the median of {runs} runs of the script, with the ratio's range over them."
+        if runs > 1
+        else "One run of the script.",
+        f"Targets (issue #24): ratio at most {t['ratio']:g}, Stairstep at most {t['ns']:g} ns.",
+        "",
+        f"| preset | settings | Stairstep | chain | ratio | ratio ≤ {t['ratio']:g} | Stairstep ≤ {t['ns']:g} ns |",
+        "|---|---|---:|---:|---:|:---:|:---:|",
+    ]
+    for r in presets["rows"]:
+        ratio_met = "yes" if r["ratio"] <= t["ratio"] else "no"
+        ns_met = "yes" if r["stairstep"] <= t["ns"] else "no"
+        ratio = f"{r['ratio']:.2f}" + (f" ({spread(*r['ratio_range'])})" if runs > 1 else "")
+        lines.append(
+            f"| {r['preset']} | {preset_settings(r)} | {r['stairstep']:.2f} | {r['chain']:.2f} | {ratio} "
+            f"| {ratio_met} | {ns_met} |"
+        )
+    return lines + ["", "![cost per preset](benchmarks-presets.png)"]
+
+
+def plot_presets(presets):
+    """docs/benchmarks-presets.png: a bar pair per preset, Stairstep against the chain."""
+    rows = presets["rows"][::-1]
+    y = list(range(len(rows)))
+    fig, ax = plt.subplots(figsize=(8, 0.4 * len(rows) + 1.2))
+    ax.barh([v + 0.2 for v in y], [r["stairstep"] for r in rows], height=0.4, color="#ffaa3c", label="Stairstep")
+    ax.barh([v - 0.2 for v in y], [r["chain"] for r in rows], height=0.4, color="#6490dc", label="pedalboard chain")
+    ax.axvline(presets["targets"]["ns"], color="#e65ac8", lw=2, label=f"target {presets['targets']['ns']:g} ns")
+    ax.set_yticks(y, [r["preset"] for r in rows])
+    ax.set_xscale("log")
+    ax.set_xlabel("ns per sample per channel (log)")
+    ax.set_title("Factory presets in pedalboard: Stairstep against Bitcrush + Resample")
+    ax.legend(loc="lower right", fontsize="small")
+    fig.tight_layout()
+    fig.savefig(ROOT / "docs" / "benchmarks-presets.png", dpi=110)
+    plt.close(fig)
+
+
 def spread(lo, hi):
     return f"{lo:.2f} to {hi:.2f}"
 
@@ -136,6 +227,7 @@ def main():
     ranged, runs = criterion_ns()
     dsp = {name: v[0] for name, v in ranged.items()}
     host = host_rows()
+    presets = preset_rows()
     rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
     floor = dsp.get("copy (floor)", float("nan"))
     probes = clocks()
@@ -151,7 +243,7 @@ def main():
         f"{rustc}, release profile (thin LTO, one codegen unit), baseline x86_64 build with AVX2 and AVX-512 builds of the hot loops chosen at run time (bit-identical to the SSE2 ones, tested); this machine runs the AVX-512 ones.",
         "",
         f"Regenerate: `bash scripts/bench_all.sh {max(runs, host['runs'])}` (criterion's `cargo bench --bench dsp` and",
-        "the host benchmark `scripts/bench_host.py` that many times each, then",
+        "the host benchmarks `scripts/bench_host.py` and `scripts/bench_presets.py` that many times each, then",
         "`scripts/bench_report.py`). Each figure is the median of the runs; the ranges are",
         "the lowest and highest run. This machine's speed drifts within minutes, so single",
         "runs differ by 10 to 40 %; not through its clock, which each run measures first and",
@@ -214,9 +306,10 @@ def main():
             f"| {own:.2f} | {plain} | {r['bitcrush']:.2f} | {r['ratio']:.2f} ({spread(*r['ratio_range'])}) "
             f"| {plain_ratio} |"
         )
+    lines += ["", "![cost per mode](benchmarks.png)"]
+    if presets:
+        lines += preset_lines(presets)
     lines += [
-        "",
-        "![cost per mode](benchmarks.png)",
         "",
         "## Where the time goes (analysis, not generated)",
         "",
@@ -473,6 +566,8 @@ def main():
     ax.set_title("Stairstep DSP cost per mode")
     fig.tight_layout()
     fig.savefig(ROOT / "docs" / "benchmarks.png", dpi=110)
+    if presets:
+        plot_presets(presets)
 
 
 if __name__ == "__main__":
