@@ -242,10 +242,12 @@ def load_presets():
 
 def row_for(file_name, preset, chain_text, ns, chain_ns, ratio):
     params = preset["params"]
+    row = {key: params[key] for key in KEY_SETTINGS if key in params}
     return {
         "preset": preset.get("name", file_name),
         "file": file_name,
-        **{key: params[key] for key in KEY_SETTINGS if key in params},
+        **row,
+        "settings": settings_text(row),
         "chain_plugins": chain_text,
         "stairstep": ns,
         "chain": chain_ns,
@@ -276,7 +278,7 @@ def print_table(rows):
     for r in rows:
         met = f"ratio {'yes' if r['ratio_met'] else 'NO'}, ns {'yes' if r['ns_met'] else 'NO'}"
         ns = f"{r['stairstep']:9.2f} {r['chain']:7.2f} {r['ratio']:6.2f}"
-        print(f"{r['preset']:<24} {settings_text(r):<46} {ns}  {met}", file=sys.stderr)
+        print(f"{r['preset']:<24} {r['settings']:<46} {ns}  {met}", file=sys.stderr)
 
 
 def parse_args():

@@ -145,16 +145,6 @@ def preset_rows():
     }
 
 
-def preset_settings(row):
-    """A preset row's key settings in a few words."""
-    parts = [f"{row['bits']:g} bit", f"{row['rate']:g} Hz" if row["rate"] < 96000 else "no rate reduction"]
-    parts += [row[k] for k in ("curve", "dither", "shaping") if row.get(k) not in (None, "off", "linear")]
-    parts += [k for k in ("prefilter", "postfilter", "antialias") if row.get(k)]
-    if row.get("jitter"):
-        parts.append(f"jitter {row['jitter']:g} %")
-    return ", ".join(parts)
-
-
 def preset_lines(presets):
     """The factory presets' section of docs/BENCHMARKS.md."""
     t = presets["targets"]
@@ -185,7 +175,7 @@ def preset_lines(presets):
         ns_met = "yes" if r["stairstep"] <= t["ns"] else "no"
         ratio = f"{r['ratio']:.2f}" + (f" ({spread(*r['ratio_range'])})" if runs > 1 else "")
         lines.append(
-            f"| {r['preset']} | {preset_settings(r)} | {r['stairstep']:.2f} | {r['chain']:.2f} | {ratio} "
+            f"| {r['preset']} | {r['settings']} | {r['stairstep']:.2f} | {r['chain']:.2f} | {ratio} "
             f"| {ratio_met} | {ns_met} |"
         )
     return lines + ["", "![cost per preset](benchmarks-presets.png)"]
