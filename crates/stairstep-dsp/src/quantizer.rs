@@ -141,6 +141,10 @@ pub struct GridBlock<'a> {
 /// `mute_zero`: an input sample that is exactly 0.0 gives exactly 0.0 (mid-rise only; the
 /// "digital zero" mute of converters, so that silence stays silent instead of becoming a DC
 /// offset of Δ/2). Callers set it when no dither is added.
+///
+/// NOTE: `inline(always)` so the vector builds compile it too (see [`crate::simd`]); every
+///       build gives the same bits (plain adds, multiplies and comparisons).
+#[inline(always)]
 pub fn quantize_block(
     mode: QuantizerMode,
     input: &[f32],

@@ -64,6 +64,11 @@ impl LinearRamp {
         self.remaining > 0
     }
 
+    /// The current value (the last one handed out; the target once settled).
+    pub fn value(&self) -> f32 {
+        self.current
+    }
+
     /// The next sample's value.
     #[inline]
     pub fn next_value(&mut self) -> f32 {

@@ -129,9 +129,40 @@ pub(super) struct Controls {
     pub(super) reduced: [bool; CHUNK],
     /// Filter coefficients per section and sample.
     pub(super) filter: [[SvfCoefficients; CHUNK]; SECTIONS],
+    /// Whether every sample's filter coefficients are the first's (the rate is settled):
+    /// then only the first sample's are written.
+    pub(super) filter_fixed: bool,
+    /// Whether the hold takes every sample of the chunk (the rate is settled at or above the
+    /// host rate): then `take` is not written, and the hold only keeps the last sample.
+    pub(super) all_taken: bool,
+    /// What the arrays hold in full from an earlier chunk.
+    pub(super) steady: Steady,
+}
+
+/// Settled values the control arrays hold at every one of their [`CHUNK`] samples, so a chunk
+/// whose control is still settled there need not write them again. `None`: not known to.
+#[derive(Debug, Default)]
+pub(super) struct Steady {
+    /// The grid in `inv_step`, `step`, `k_min` and `k_max`.
+    grid: Option<Grid>,
+    /// The bits of the value in `mix`, `gain`, `bypass`, `drive` and `jitter`, in that order.
+    ramps: [Option<u32>; 5],
+    /// The bits of the rate, in Hz, whose `increment` and `reduced` the arrays hold.
+    rate: Option<u32>,
 }
 
 impl Controls {
+    /// Every sample's grid `g` (written only if the arrays do not hold it already).
+    pub(super) fn fill_grid(&mut self, g: Grid) {
+        if self.steady.grid != Some(g) {
+            self.inv_step.fill(g.inv_step);
+            self.step.fill(g.step);
+            self.k_min.fill(g.k_min);
+            self.k_max.fill(g.k_max);
+            self.steady.grid = Some(g);
+        }
+    }
+
     /// The quantizer grids of the chunk's samples in `range`.
     pub(super) fn grid(&self, range: std::ops::Range<usize>) -> GridBlock<'_> {
         GridBlock {
@@ -157,12 +188,17 @@ impl Engine {
     }
 
     /// Compute the next `n` samples of every control.
+    ///
+    /// NOTE: A settled control's array is written whole (all [`CHUNK`] samples) once and then
+    ///       left alone while it stays settled ([`Steady`]); a moving one is written for the
+    ///       chunk's `n` samples.
     pub(super) fn fill_controls(&mut self, n: usize) {
         let mode = self.settings.quantizer;
         let settled = self.settled_grid();
         let c = &mut *self.controls;
         let r = &mut self.ramps;
         if r[Ramp::Bits].is_ramping() {
+            c.steady.grid = None;
             for i in 0..n {
                 let g = Grid::new(r[Ramp::Bits].next_value(), mode);
                 c.inv_step[i] = g.inv_step;
@@ -171,22 +207,28 @@ impl Engine {
                 c.k_max[i] = g.k_max;
             }
         } else {
-            let g = settled;
-            c.inv_step[..n].fill(g.inv_step);
-            c.step[..n].fill(g.step);
-            c.k_min[..n].fill(g.k_min);
-            c.k_max[..n].fill(g.k_max);
+            c.fill_grid(settled);
         }
-        r[Ramp::Mix].fill(&mut c.mix[..n]);
-        r[Ramp::Gain].fill(&mut c.gain[..n]);
-        r[Ramp::Bypass].fill(&mut c.bypass[..n]);
-        r[Ramp::Drive].fill(&mut c.drive[..n]);
-        r[Ramp::Jitter].fill(&mut c.jitter[..n]);
+        let arrays = [&mut c.mix, &mut c.gain, &mut c.bypass, &mut c.drive, &mut c.jitter];
+        let ramps = [Ramp::Mix, Ramp::Gain, Ramp::Bypass, Ramp::Drive, Ramp::Jitter];
+        for ((out, ramp), steady) in arrays.into_iter().zip(ramps).zip(&mut c.steady.ramps) {
+            let ramp = &mut r[ramp];
+            if ramp.is_ramping() {
+                *steady = None;
+                ramp.fill(&mut out[..n]);
+            } else if *steady != Some(ramp.value().to_bits()) {
+                out.fill(ramp.value());
+                *steady = Some(ramp.value().to_bits());
+            }
+        }
 
         // Sample rate: the hold's increment, and the filters' coefficients when reduced.
         let fs = self.sample_rate;
         let filters = self.settings.prefilter || self.settings.postfilter;
+        c.filter_fixed = !r[Ramp::Rate].is_ramping();
+        c.all_taken = false;
         if r[Ramp::Rate].is_ramping() {
+            c.steady.rate = None;
             for i in 0..n {
                 let log_rate = r[Ramp::Rate].next_value();
                 // NOTE: Once the ramp lands, the plain rate (as in the settled branch below),
@@ -204,14 +246,23 @@ impl Engine {
         } else {
             // NOTE: The plain rate, not exp2(log2(rate)), so 8000 Hz is exactly 8000 Hz.
             let rate = self.settings.rate;
-            c.increment[..n].fill(rate as f64 / fs as f64);
-            c.reduced[..n].fill(rate < fs);
-            if filters && rate < fs {
+            if c.steady.rate != Some(rate.to_bits()) {
+                c.increment.fill(rate as f64 / fs as f64);
+                c.reduced.fill(rate < fs);
+                c.steady.rate = Some(rate.to_bits());
+            }
+            if rate >= fs {
+                // Every sample taken: what `HoldClock::fill` gives at increments of 1 or more.
+                self.clock.free_run();
+                c.all_taken = true;
+                return;
+            }
+            if filters {
                 if self.filter_cache.1 != rate {
                     self.filter_cache = (butterworth(CUTOFF_RATIO * rate, fs), rate);
                 }
                 for (section, &k) in c.filter.iter_mut().zip(&self.filter_cache.0) {
-                    section[..n].fill(k);
+                    section[0] = k;
                 }
             }
         }

@@ -7,7 +7,7 @@ use super::settings::{Listen, MAX_INPUT, Settings};
 use super::{Channel, Engine, Scratch, Tap};
 use crate::curve::{compress_block, expand_block};
 use crate::dither::DitherMode;
-use crate::filter::{SECTIONS, SvfCoefficients};
+use crate::filter::{self, LowPass, SECTIONS, SvfCoefficients};
 use crate::oversample::LATENCY;
 use crate::quantizer::quantize_block;
 use crate::shaping::{Lane, Shaping, quantize_shaped};
@@ -27,31 +27,34 @@ impl Engine {
         //       still needs the crossfade for its first samples.
         let bypassed = !self.ramps[Ramp::Bypass].is_ramping() && self.ramps[Ramp::Bypass].target() == 1.0;
         self.fill_controls(n);
-        for (ch, channel) in channels.iter_mut().enumerate() {
-            let block = &mut channel[start..start + n];
-            match self.channels.get_mut(ch) {
-                Some(state) if !bypassed => {
-                    let (settings, c, s) = (&self.settings, &*self.controls, &mut *self.scratch);
-                    self.isa.run(GeneralChunk { settings, state, c, s, block });
-                    if let (0, Some(t)) = (ch, tap.as_deref_mut()) {
-                        let s = &self.scratch;
-                        let dry = if self.settings.antialias { &s.delayed[..n] } else { &s.dry[..n] };
-                        t.chunk(dry, &s.wet[..n], block, &self.controls.step[..n], &self.settings);
-                    }
-                }
-                Some(state) => {
+        let ours = self.channels.len().min(channels.len());
+        let (ours, extra) = channels.split_at_mut(ours);
+        for channel in extra {
+            sanitize_in_place(&mut channel[start..start + n]);
+        }
+        // Channels in pairs: the filters run both channels of a pair in one pass.
+        for (pair, (blocks, states)) in ours.chunks_mut(2).zip(self.channels.chunks_mut(2)).enumerate() {
+            let (settings, c, s) = (&self.settings, &*self.controls, &mut *self.scratch);
+            if bypassed {
+                for ((block, state), s) in blocks.iter_mut().zip(states).zip(s.iter_mut()) {
+                    let block = &mut block[start..start + n];
                     // Keep the stream tied to the sample position while bypassed.
-                    state.dither.fill(DitherMode::Off, &mut self.scratch.dither[..n]);
+                    state.dither.fill(DitherMode::Off, &mut s.dither[..n]);
                     sanitize_in_place(block);
                     // Bypassed audio keeps the reported latency.
-                    if self.settings.antialias {
+                    if settings.antialias {
                         state.dry_delay.process(block);
                     }
-                    if let (0, Some(t)) = (ch, tap.as_deref_mut()) {
-                        t.chunk(block, block, block, &self.controls.step[..n], &self.settings);
-                    }
+                    s.dry[..n].copy_from_slice(block);
+                    s.wet[..n].copy_from_slice(block);
                 }
-                None => sanitize_in_place(block),
+            } else {
+                self.isa.run(GeneralPair { settings, states, c, s, blocks, range: start..start + n });
+            }
+            if let (0, Some(t)) = (pair, tap.as_deref_mut()) {
+                let s = &self.scratch[0];
+                let dry = if self.settings.antialias && !bypassed { &s.delayed[..n] } else { &s.dry[..n] };
+                t.chunk(dry, &s.wet[..n], &blocks[0][start..start + n], &self.controls.step[..n], &self.settings);
             }
         }
     }
@@ -72,55 +75,115 @@ pub(super) fn sanitize_in_place(block: &mut [f32]) {
     }
 }
 
-/// [`process_chunk`] as a [`Kernel`].
-pub(super) struct GeneralChunk<'a> {
+/// [`process_pair`] as a [`Kernel`].
+pub(super) struct GeneralPair<'a, 'b> {
     settings: &'a Settings,
-    state: &'a mut Channel,
+    states: &'a mut [Channel],
     c: &'a Controls,
-    s: &'a mut Scratch,
-    block: &'a mut [f32],
+    s: &'a mut [Scratch; 2],
+    blocks: &'a mut [&'b mut [f32]],
+    range: std::ops::Range<usize>,
 }
 
-impl Kernel for GeneralChunk<'_> {
+impl Kernel for GeneralPair<'_, '_> {
     type Output = ();
     #[inline(always)]
     fn run<I: Isa>(self, isa: I) {
-        process_chunk(isa, self.settings, self.state, self.c, self.s, self.block);
+        process_pair(isa, self.settings, self.states, self.c, self.s, self.blocks, self.range);
     }
 }
 
-/// One chunk of one channel, in place. `isa`, the build: with SSE4.1's rounding the
-/// anti-alias staircase floors with it and noise shaping's two-channel loop rounds with it,
-/// and in the AVX-512 build the anti-alias filters take their AVX-512 kernel
-/// (`Oversampler::process`); the same output in every build.
+/// One chunk of one or two channels (`states`, `blocks[..][range]`), in place, each in its
+/// own scratch. `isa`, the build: with SSE4.1's rounding the anti-alias staircase floors with
+/// it and noise shaping's two-channel loop rounds with it, and in the AVX-512 build the
+/// anti-alias filters take their AVX-512 kernel (`Oversampler::process`); the same output in
+/// every build. Each channel's arithmetic is its own: pairing only lets the filters run both
+/// at once ([`filter::process_pair`]).
 #[inline(always)]
-fn process_chunk<I: Isa>(
+fn process_pair<I: Isa>(
     isa: I,
     settings: &Settings,
-    state: &mut Channel,
+    states: &mut [Channel],
     c: &Controls,
-    s: &mut Scratch,
-    block: &mut [f32],
+    s: &mut [Scratch; 2],
+    blocks: &mut [&mut [f32]],
+    range: std::ops::Range<usize>,
 ) {
-    let n = block.len();
-    let (dry, d, wet, chain) = (&mut s.dry[..n], &mut s.dither[..n], &mut s.wet[..n], &mut s.chain[..n]);
-    for (o, &x) in dry.iter_mut().zip(block.iter()) {
-        *o = sanitize(x);
-    }
-
-    // Drive, pre-filter, hold, compress.
-    for ((o, &x), &g) in chain.iter_mut().zip(dry.iter()).zip(&c.drive[..n]) {
-        *o = x * g;
+    let n = range.len();
+    debug_assert!(matches!(states.len(), 1 | 2) && blocks.len() == states.len());
+    // Sanitize, Drive.
+    for (block, s) in blocks.iter().zip(s.iter_mut()) {
+        for ((d, o), (&x, &g)) in
+            s.dry[..n].iter_mut().zip(&mut s.chain[..n]).zip(block[range.clone()].iter().zip(&c.drive[..n]))
+        {
+            *d = sanitize(x);
+            *o = *d * g;
+        }
     }
     let reduced = &c.reduced[..n];
     let coefficients: [&[SvfCoefficients]; SECTIONS] = std::array::from_fn(|k| &c.filter[k][..n]);
     if settings.prefilter {
-        state.pre.process(coefficients, reduced, chain);
+        let [s0, s1] = &mut *s;
+        filter_pair(
+            states,
+            |c| &mut c.pre,
+            coefficients,
+            c.filter_fixed,
+            reduced,
+            [&mut s0.chain[..n], &mut s1.chain[..n]],
+        );
     }
-    state.hold.process(&c.take[..n], chain);
+    for (state, s) in states.iter_mut().zip(s.iter_mut()) {
+        crush(isa, settings, state, c, s, n);
+    }
+    if settings.postfilter {
+        let [s0, s1] = &mut *s;
+        filter_pair(
+            states,
+            |c| &mut c.post,
+            coefficients,
+            c.filter_fixed,
+            reduced,
+            [&mut s0.wet[..n], &mut s1.wet[..n]],
+        );
+    }
+    for ((state, s), block) in states.iter_mut().zip(s.iter_mut()).zip(blocks.iter_mut()) {
+        mix(settings, state, c, s, &mut block[range.clone()]);
+    }
+}
+
+/// One of the filters of one or two channels; a mono chain pairs with a spare filter on the
+/// second scratch (whose output goes nowhere).
+#[inline(always)]
+fn filter_pair(
+    states: &mut [Channel],
+    pick: fn(&mut Channel) -> &mut LowPass,
+    coefficients: [&[SvfCoefficients]; SECTIONS],
+    fixed: bool,
+    active: &[bool],
+    signals: [&mut [f32]; 2],
+) {
+    let mut spare = LowPass::default();
+    let filters = match states {
+        [a, b] => [pick(a), pick(b)],
+        [a, ..] => [pick(a), &mut spare],
+        [] => return,
+    };
+    filter::process_pair(filters, coefficients, fixed, active, signals);
+}
+
+/// Hold, compress, quantize (with dither inside the noise-shaping loop), anti-alias, expand:
+/// from `s.chain` to `s.wet`.
+#[inline(always)]
+fn crush<I: Isa>(isa: I, settings: &Settings, state: &mut Channel, c: &Controls, s: &mut Scratch, n: usize) {
+    let (d, wet, chain) = (&mut s.dither[..n], &mut s.wet[..n], &mut s.chain[..n]);
+    if c.all_taken {
+        state.hold.set(chain[n - 1]);
+    } else {
+        state.hold.process(&c.take[..n], chain);
+    }
     compress_block(settings.curve, chain);
 
-    // Quantize, with dither inside the noise-shaping loop.
     state.dither.fill(settings.dither, d);
     let grid = c.grid(0..n);
     let mute_zero = settings.dither == DitherMode::Off;
@@ -151,15 +214,15 @@ fn process_chunk<I: Isa>(
         state.wet_delay.process(wet);
         state.oversampler.process(isa, settings.quantizer, &grid, mute_zero, chain);
     }
-
-    // Expand, post-filter.
     expand_block(settings.curve, wet);
-    if settings.postfilter {
-        state.post.process(coefficients, reduced, wet);
-    }
+}
 
-    // The dry path, delayed to line up with the wet one when Anti-alias adds latency.
-    let delayed = &mut s.delayed[..n];
+/// The dry path (delayed to line up with the wet one when Anti-alias adds latency), Mix,
+/// Listen, Output and the bypass crossfade: from `s.wet` and `s.dry` to `block`.
+#[inline(always)]
+fn mix(settings: &Settings, state: &mut Channel, c: &Controls, s: &mut Scratch, block: &mut [f32]) {
+    let n = block.len();
+    let (dry, delayed, wet) = (&s.dry[..n], &mut s.delayed[..n], &s.wet[..n]);
     if settings.antialias {
         delayed.copy_from_slice(dry);
         state.dry_delay.process(delayed);

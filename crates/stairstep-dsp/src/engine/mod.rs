@@ -67,7 +67,8 @@ pub trait Tap {
     fn chunk(&mut self, dry: &[f32], wet: &[f32], out: &[f32], step: &[f32], settings: &Settings);
 }
 
-/// Per-channel scratch for one chunk (reused for every channel in turn).
+/// One channel's scratch for one chunk (the engine has two: the general path works on channels
+/// in pairs, the other paths on one at a time in the first).
 struct Scratch {
     /// Sanitized input.
     dry: [f32; CHUNK],
@@ -139,8 +140,8 @@ pub struct Engine {
     channels: Vec<Channel>,
     /// Per-sample controls of the current chunk.
     controls: Box<Controls>,
-    /// Per-channel scratch of the current chunk.
-    scratch: Box<Scratch>,
+    /// Scratch of the current chunk, one per channel of a pair.
+    scratch: Box<[Scratch; 2]>,
     /// True from construction or reset until the first sample is processed. Settings taken
     /// then apply at once: ramps exist to keep already-played audio continuous, and there is
     /// none yet (so a render right after reset does not depend on earlier settings).
@@ -203,14 +204,17 @@ impl Engine {
                 take: [false; CHUNK],
                 reduced: [false; CHUNK],
                 filter: [[SvfCoefficients::default(); CHUNK]; SECTIONS],
+                filter_fixed: false,
+                all_taken: false,
+                steady: Default::default(),
             }),
-            scratch: Box::new(Scratch {
+            scratch: Box::new(std::array::from_fn(|_| Scratch {
                 dry: [0.0; CHUNK],
                 dither: [0.0; CHUNK],
                 wet: [0.0; CHUNK],
                 chain: [0.0; CHUNK],
                 delayed: [0.0; CHUNK],
-            }),
+            })),
             fresh: true,
             busy: router::Stages::default(),
             #[cfg(test)]

@@ -35,7 +35,7 @@ impl Engine {
         let g = self.settled_grid();
         let tapped = match (channels.first(), self.channels.first_mut()) {
             (Some(channel), Some(state)) => {
-                let (dry, wet) = (&mut self.scratch.dry[..n], &mut self.scratch.wet[..n]);
+                let (dry, wet) = (&mut self.scratch[0].dry[..n], &mut self.scratch[0].wet[..n]);
                 for (o, &x) in dry.iter_mut().zip(&channel[start..start + n]) {
                     *o = sanitize(x);
                 }
@@ -50,8 +50,8 @@ impl Engine {
         };
         self.fused_rest(channels, start, n);
         if tapped {
-            self.controls.step[..n].fill(g.step);
-            let sc = &self.scratch;
+            self.controls.fill_grid(g);
+            let sc = &self.scratch[0];
             tap.chunk(&sc.dry[..n], &sc.wet[..n], &channels[0][start..start + n], &self.controls.step[..n], &s);
         }
     }
@@ -121,12 +121,7 @@ impl Engine {
         let g = self.settled_grid();
         let gain = self.ramps[Ramp::Gain].target();
         self.clock.free_run();
-        let c = &mut *self.controls;
-        let filled = CHUNK.min(len);
-        c.inv_step[..filled].fill(g.inv_step);
-        c.step[..filled].fill(g.step);
-        c.k_min[..filled].fill(g.k_min);
-        c.k_max[..filled].fill(g.k_max);
+        self.controls.fill_grid(g);
         let mut pos = start;
         while pos < start + len {
             let n = CHUNK.min(start + len - pos);
@@ -139,7 +134,7 @@ impl Engine {
                     sanitize_in_place(block);
                     continue;
                 };
-                let (c, s) = (&*self.controls, &mut *self.scratch);
+                let (c, s) = (&*self.controls, &mut self.scratch[0]);
                 self.isa.run(AntialiasChunk { settings: &settings, state, c, gain, s, block, tail });
             }
             pos += n;
@@ -166,17 +161,13 @@ impl Engine {
         let error = s.listen == Listen::Error;
         let mute_zero = s.dither == DitherMode::Off;
         let c = &mut *self.controls;
-        let k = CHUNK.min(n);
-        c.inv_step[..k].fill(g.inv_step);
-        c.step[..k].fill(g.step);
-        c.k_min[..k].fill(g.k_min);
-        c.k_max[..k].fill(g.k_max);
+        c.fill_grid(g);
         let engine_channels = self.channels.len();
         for channel in channels.iter_mut().skip(engine_channels) {
             sanitize_in_place(&mut channel[start..start + n]);
         }
         let (ours, _) = channels.split_at_mut(engine_channels.min(channels.len()));
-        let sc = &mut *self.scratch;
+        let sc = &mut self.scratch[0];
         let mut done = 0;
         while done < n {
             let m = CHUNK.min(n - done);

@@ -2,6 +2,7 @@
 //! their spectra, block-size independence, resets, ramps and bypass, every parameter's extremes.
 
 use super::*;
+use crate::smoother::RAMP_MS;
 use crate::test_util::*;
 use crate::{Curve, DitherMode, QuantizerMode, Shaping};
 
@@ -469,5 +470,79 @@ fn dither_after_anti_alias_hands_over_in_short_blocks() {
 fn dither_after_anti_alias_hands_over_in_long_blocks() {
     for block in [34, 35, 100, 512] {
         check_handover_to_the_plain_staircase(block);
+    }
+}
+
+/// A control that ramps away and back to where it was leaves nothing behind: once it lands,
+/// the chain (memoryless here: no dither, no rate reduction, no filters) gives what a fresh
+/// engine at the same settings gives. Mix 50 % keeps every chunk on the general path, so this
+/// holds its control arrays to their settled values (the arrays a settled control leaves
+/// unwritten must still hold them after a ramp wrote part of them).
+fn away_and_back(away: Settings, quantizer: QuantizerMode) {
+    let home = Settings { bits: 6.0, mix: 0.5, output_db: -3.0, drive_db: 4.0, quantizer, ..Settings::default() };
+    let away = Settings { quantizer, ..away };
+    let x = sine(997.0, SR as f64, 0.7, 9600);
+    let mut e = Engine::new(1, SR, home, DEFAULT_SEED);
+    let mut y = x.clone();
+    // Settled at home for a while, away for 1 ms (a ramp of RAMP_MS starts), home again.
+    let (away_at, back_at) = (1300, 1348);
+    let mut pos = 0;
+    for (end, s) in [(away_at, home), (back_at, away), (x.len(), home)] {
+        e.set_settings(s);
+        for chunk in y[pos..end].chunks_mut(100) {
+            e.process(&mut [chunk]);
+        }
+        pos = end;
+    }
+    let landed = back_at + (2.0 * RAMP_MS / 1000.0 * SR) as usize;
+    let reference = render(home, &x, 512);
+    let same = y[landed..].iter().zip(&reference[landed..]).all(|(a, b)| a.to_bits() == b.to_bits());
+    assert!(same, "{away:?}: after landing home, the output differs from a fresh engine's");
+}
+
+#[test]
+fn controls_ramping_away_and_back_leave_nothing_behind() {
+    let base = Settings { bits: 6.0, mix: 0.5, output_db: -3.0, drive_db: 4.0, ..Settings::default() };
+    for quantizer in [QuantizerMode::MidTread, QuantizerMode::MidRise] {
+        for away in [
+            Settings { bits: 3.0, ..base },
+            Settings { mix: 0.9, ..base },
+            Settings { output_db: 2.0, ..base },
+            Settings { drive_db: 12.0, ..base },
+            Settings { bypass: true, ..base },
+            Settings { rate: 8000.0, ..base },
+        ] {
+            away_and_back(away, quantizer);
+        }
+    }
+}
+
+/// The same away-and-back with the rate reduced and both filters on (not memoryless, so
+/// held to the same render in blocks of other sizes instead of to a fresh engine).
+#[test]
+fn reduced_rate_away_and_back_is_independent_of_blocks() {
+    let home = Settings { rate: 8000.0, prefilter: true, postfilter: true, mix: 0.5, ..Settings::default() };
+    let x = sine(997.0, SR as f64, 0.7, 9600);
+    for away in [Settings { rate: 3000.0, ..home }, Settings { bits: 3.0, ..home }, Settings { mix: 0.9, ..home }] {
+        let renders: Vec<Vec<f32>> = [100, 1, 128, 333]
+            .iter()
+            .map(|&block| {
+                let mut e = Engine::new(1, SR, home, DEFAULT_SEED);
+                let mut y = x.clone();
+                let mut pos = 0;
+                for (end, s) in [(1300, home), (1348, away), (x.len(), home)] {
+                    e.set_settings(s);
+                    for chunk in y[pos..end].chunks_mut(block) {
+                        e.process(&mut [chunk]);
+                    }
+                    pos = end;
+                }
+                y
+            })
+            .collect();
+        for (k, y) in renders.iter().enumerate().skip(1) {
+            let same = y.iter().zip(&renders[0]).all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(same, "{away:?}: render {k} differs from the first");
+        }
     }
 }
