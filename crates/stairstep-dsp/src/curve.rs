@@ -104,6 +104,10 @@ fn exp(t: f32) -> f32 {
 }
 
 /// Compress a block in place.
+///
+/// NOTE: `inline(always)` (as is [`expand_block`]) so the vector builds compile it: plain f32
+///       arithmetic (see [`ln`], [`exp`]), the same bits in each.
+#[inline(always)]
 pub fn compress_block(curve: Curve, signal: &mut [f32]) {
     match curve {
         Curve::Linear => {}
@@ -113,6 +117,7 @@ pub fn compress_block(curve: Curve, signal: &mut [f32]) {
 }
 
 /// Expand a block in place.
+#[inline(always)]
 pub fn expand_block(curve: Curve, signal: &mut [f32]) {
     match curve {
         Curve::Linear => {}
