@@ -132,6 +132,10 @@ fn bench(c: &mut Criterion) {
         let y: Vec<f32> = x.iter().map(|v| v * gain).collect();
         run_on(name.to_string(), &mut Engine::new(2, SR, aa, DEFAULT_SEED), &y);
     }
+    // Noise shaping on the sine driven past full scale: the clamped loop.
+    let shaped = modes().into_iter().find(|(n, _)| *n == "shaping 9-tap").map(|(_, s)| s).unwrap_or_default();
+    let clipped: Vec<f32> = x.iter().map(|v| v * 2.0).collect();
+    run_on("shaping 9-tap, clipped".to_string(), &mut Engine::new(2, SR, shaped, DEFAULT_SEED), &clipped);
     let mut run = |name: String, engine: &mut Engine| run_on(name, engine, &x);
     // The narrower vector builds of the modes with targets, as a CPU without AVX-512 (or
     // without AVX2) runs them. Skipped where the CPU lacks them.

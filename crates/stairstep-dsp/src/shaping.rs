@@ -218,7 +218,13 @@ fn shaped<const C: usize, const T: usize, I: Isa>(
     //       switch to a longer filter starts those taps from silence.
     let mut e: [[f32; T]; C] = std::array::from_fn(|c| std::array::from_fn(|k| lanes[c].state.errors[k]));
 
-    if fast_grid(lanes, grid, mid_rise && mute_zero) {
+    // New errors are within ½ + |d| <= 1.5 steps, plus at most 1/8 of rounding at these
+    // magnitudes; the feedback's bound adds a step of rounding slack. No level can be reached
+    // from inside [lo + 1 + bound, hi - 1 - bound].
+    let sum_h: f32 = h.iter().map(|v| v.abs()).sum();
+    let old = lanes.iter().flat_map(|l| l.state.errors).fold(0.0f32, |m, v| m.max(v.abs()));
+    let bound = sum_h * old.max(1.75) + 1.0;
+    if fast_grid(lanes, grid, mid_rise && mute_zero) && !input_reaches(lanes, grid, centre, bound) {
         // Optimistic: run the clamp-free loop, noting the extremes of what entered it, and
         // keep its work only if they show that no clamp could have acted; else the clamped
         // loop below redoes the block from the same history.
@@ -244,12 +250,7 @@ fn shaped<const C: usize, const T: usize, I: Isa>(
         {
             seen = fast_lanes(&h, &mut e_fast, &inputs, &dithers, &mut outs, inv, step, c0v, cv);
         }
-        // New errors are within ½ + |d| <= 1.5 steps, plus at most 1/8 of rounding at these
-        // magnitudes; the feedback's bound adds a step of rounding slack. `seen` spans both
-        // `a` and `b`, and no level can be reached from inside [lo + 1, hi - 1].
-        let sum_h: f32 = h.iter().map(|v| v.abs()).sum();
-        let old = lanes.iter().flat_map(|l| l.state.errors).fold(0.0f32, |m, v| m.max(v.abs()));
-        let bound = sum_h * old.max(1.75) + 1.0;
+        // `seen` spans both `a` and `b`.
         if seen.min >= lo + 1.0 + bound && seen.max <= hi - 1.0 - bound && seen.dither <= 1.0 {
             store(lanes, e_fast);
             return;
@@ -318,6 +319,35 @@ struct Extremes {
     min: f32,
     max: f32,
     dither: f32,
+}
+
+/// Whether the input alone already reaches within `bound` of a clamp (the clamp-free loop's
+/// check would fail: `b = x·inv - centre` is among what it sees), so the clamped loop is run
+/// without first trying the other. One pass over the input: `x·inv` is monotonic in `x`.
+#[inline(always)]
+fn input_reaches<const C: usize>(
+    lanes: &[Lane<'_>; C],
+    grid: &super::quantizer::GridBlock,
+    centre: f32,
+    bound: f32,
+) -> bool {
+    use super::quantizer::{max_f, min_f};
+    let (inv, lo, hi) = (grid.inv_step[0], grid.k_min[0], grid.k_max[0]);
+    lanes.iter().any(|l| {
+        // Eight running extremes, so the pass vectorises (a single one is a serial chain).
+        let (mut min, mut max) = ([f32::MAX; 8], [f32::MIN; 8]);
+        let runs = l.input.chunks_exact(8);
+        for &x in runs.remainder() {
+            (min[0], max[0]) = (min_f(min[0], x), max_f(max[0], x));
+        }
+        for run in runs {
+            for k in 0..8 {
+                (min[k], max[k]) = (min_f(min[k], run[k]), max_f(max[k], run[k]));
+            }
+        }
+        let (min, max) = (min.into_iter().fold(f32::MAX, min_f), max.into_iter().fold(f32::MIN, max_f));
+        min * inv - centre < lo + 1.0 + bound || max * inv - centre > hi - 1.0 - bound
+    })
 }
 
 /// Whether the clamp-free loop may be tried: a constant grid within ±[`FAST_RANGE`] levels,
