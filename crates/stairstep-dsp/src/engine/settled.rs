@@ -382,7 +382,7 @@ impl Kernel for AntialiasChunk<'_> {
     }
 }
 
-/// The general path's `process_chunk` where [`Path::Antialias`] applies: one chunk of one
+/// The general path (`general::process_pair`) where [`Path::Antialias`] applies: one chunk of one
 /// channel, in place, with only `c`'s grid filled and the settled `gain`. The same operations on the same
 /// values: Drive 1 multiplies by exactly 1, the hold takes every sample (so it passes the
 /// signal and keeps the last), the linear curve and the absent filters pass it through,
@@ -411,7 +411,7 @@ fn antialias_chunk<I: Isa>(
     }
     state.hold.set(dry[n - 1]);
     state.dither.rng().advance(n);
-    // The plain staircase's tail keeps the wet delay current, as in `process_chunk`.
+    // The plain staircase's tail keeps the wet delay current, as in the general path.
     let from = n.saturating_sub(LATENCY).max(tail);
     d[from..].fill(0.0);
     quantize_block(settings.quantizer, &dry[from..], &d[from..], &c.grid(from..n), true, &mut wet[from..]);
