@@ -129,10 +129,7 @@ pub fn process_pair(
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
-    {
-        let _ = fixed;
-        process_pair_lanes(filters, coefficients, active, signals);
-    }
+    process_pair_lanes(filters, coefficients, fixed, active, signals);
 }
 
 /// Whether lane `l` works on a sample inside `0..n` at step `t`.
@@ -149,6 +146,7 @@ fn lane_in_chunk(l: usize, t: usize, n: usize) -> bool {
 fn process_pair_lanes(
     filters: [&mut LowPass; 2],
     coefficients: [&[SvfCoefficients]; SECTIONS],
+    fixed: bool,
     active: &[bool],
     signals: [&mut [f32]; 2],
 ) {
@@ -170,7 +168,7 @@ fn process_pair_lanes(
         let (mut a1, mut a2, mut a3) = ([0.0f32; LANES], [0.0f32; LANES], [0.0f32; LANES]);
         for s in 0..SECTIONS {
             // NOTE: Lanes outside the chunk read some in-range coefficients; they are masked.
-            let c = coefficients[s][t.saturating_sub(s).min(n - 1)];
+            let c = coefficients[s][if fixed { 0 } else { t.saturating_sub(s).min(n - 1) }];
             [a1[2 * s], a1[2 * s + 1]] = [c.a1; 2];
             [a2[2 * s], a2[2 * s + 1]] = [c.a2; 2];
             [a3[2 * s], a3[2 * s + 1]] = [c.a3; 2];
@@ -401,6 +399,13 @@ mod tests {
             let coefficients: [Vec<SvfCoefficients>; SECTIONS] =
                 std::array::from_fn(|s| fcs.iter().map(|&fc| butterworth(fc, fs)[s]).collect());
             let c: [&[SvfCoefficients]; SECTIONS] = std::array::from_fn(|s| &coefficients[s][..]);
+            // Told the coefficients are fixed, a kernel reads only the first sample's: the
+            // others are another cutoff's here.
+            let first_only: [Vec<SvfCoefficients>; SECTIONS] = std::array::from_fn(|s| {
+                (0..n).map(|i| if i == 0 { coefficients[s][0] } else { butterworth(7000.0, fs)[s] }).collect()
+            });
+            let k_in: [&[SvfCoefficients]; SECTIONS] =
+                std::array::from_fn(|s| if fixed { &first_only[s][..] } else { &coefficients[s][..] });
             let active: Vec<bool> = (0..n).map(|_| next() < 0.9).collect();
             let mut expected = x.clone();
             for (f, y) in single.iter_mut().zip(expected.iter_mut()) {
@@ -408,10 +413,10 @@ mod tests {
             }
             let mut got = x.clone();
             let ([fa, fb], [ga, gb]) = (&mut pair, &mut got);
-            process_pair([fa, fb], c, fixed, &active, [ga, gb]);
+            process_pair([fa, fb], k_in, fixed, &active, [ga, gb]);
             let mut got_lanes = x.clone();
             let ([fa, fb], [ga, gb]) = (&mut lanes, &mut got_lanes);
-            process_pair_lanes([fa, fb], c, &active, [ga, gb]);
+            process_pair_lanes([fa, fb], k_in, fixed, &active, [ga, gb]);
             for ch in 0..2 {
                 for (kernel, y, f) in [("kernel", &got, &pair), ("lanes", &got_lanes, &lanes)] {
                     let same = expected[ch].iter().zip(&y[ch]).all(|(e, g)| e.to_bits() == g.to_bits());
