@@ -45,16 +45,19 @@ impl Engine {
                     if settings.antialias {
                         state.dry_delay.process(block);
                     }
-                    s.dry[..n].copy_from_slice(block);
-                    s.wet[..n].copy_from_slice(block);
                 }
             } else {
                 self.isa.run(GeneralPair { settings, states, c, s, blocks, range: start..start + n });
             }
             if let (0, Some(t)) = (pair, tap.as_deref_mut()) {
-                let s = &self.scratch[0];
-                let dry = if self.settings.antialias && !bypassed { &s.delayed[..n] } else { &s.dry[..n] };
-                t.chunk(dry, &s.wet[..n], &blocks[0][start..start + n], &self.controls.step[..n], &self.settings);
+                let (s, out, step) = (&self.scratch[0], &blocks[0][start..start + n], &self.controls.step[..n]);
+                if bypassed {
+                    // Bypassed, the output is the dry signal, and nothing is crushed.
+                    t.chunk(out, out, out, step, &self.settings);
+                } else {
+                    let dry = if self.settings.antialias { &s.delayed[..n] } else { &s.dry[..n] };
+                    t.chunk(dry, &s.wet[..n], out, step, &self.settings);
+                }
             }
         }
     }
