@@ -19,12 +19,12 @@ use rustfft::num_complex::Complex;
 use rustfft::{Fft, FftPlanner};
 use std::error::Error;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::analysis::{AnalysisReader, ErrorBlock, SCOPE_LEN, SPECTRUM_LEN, ScopeFrame, empty_scope};
-use crate::dsp::{Curve, DitherMode, Shaping};
+use crate::dsp::{self, Curve, DitherMode, Shaping};
 use crate::params::{DEFAULT_SIZE, EditorSize, MAX_SIZE, MIN_SIZE, StairstepParams, Visit};
 use crate::preset::{self, Preset};
 
@@ -72,6 +72,10 @@ pub struct EditorModel {
     last_block: u32,
     /// The preset menu's state.
     pub presets: PresetMenu,
+    /// Which controls show below Bit Depth.
+    pub page: Page,
+    /// What the modulation did at the end of the last block.
+    pub monitor: dsp::engine::Monitor,
 }
 
 /// The preset menu: factory presets, the user's own, and saving the current settings.
@@ -263,6 +267,8 @@ impl EditorModel {
             buffer: vec![Complex::new(0.0, 0.0); n],
             last_block: 0,
             presets: PresetMenu::new(),
+            page: Page::Crush,
+            monitor: Default::default(),
         }
     }
 
@@ -381,9 +387,16 @@ pub fn draw(ui: &mut egui::Ui, params: &StairstepParams, setter: &ParamSetter, m
         ui.vertical(|ui| {
             ui.set_width(270.0);
             bits_control(ui, params, setter, model);
-            ui.add_space(6.0);
+            movement_readout(ui, model);
+            ui.horizontal(|ui| {
+                ui.selectable_value(&mut model.page, Page::Crush, "Crush")
+                    .on_hover_text("Bit depth, noise, rate and output.");
+                ui.selectable_value(&mut model.page, Page::Movement, "Movement")
+                    .on_hover_text("The LFO, the envelope follower and note-tracked Sample Rate.");
+            });
+            let rows = if model.page == Page::Crush { ROWS } else { MOVEMENT_ROWS };
             egui::Grid::new("controls").num_columns(2).spacing([10.0, 6.0]).show(ui, |ui| {
-                for (label, ids) in ROWS {
+                for (label, ids) in rows {
                     ui.label(*label);
                     ui.horizontal(|ui| ids.iter().for_each(|id| control(ui, params, setter, id)));
                     ui.end_row();
@@ -422,6 +435,19 @@ pub fn draw(ui: &mut egui::Ui, params: &StairstepParams, setter: &ParamSetter, m
             draw_spectrum(ui, spec_rect, model);
         });
     });
+}
+
+/// What the modulation does now: the bit depth and Sample Rate it sets and the note held.
+fn movement_readout(ui: &mut egui::Ui, model: &EditorModel) {
+    let m = model.monitor;
+    let bits = m.bits.map_or_else(|| "-".to_string(), |b| format!("{b:.2} bits"));
+    let rate = m.rate.map_or_else(|| "-".to_string(), |r| format!("{r:.0} Hz"));
+    let note = m.note.map_or_else(|| "-".to_string(), note_name);
+    ui.label(egui::RichText::new(format!("now: {bits} · {rate} · note {note}")).monospace().color(ACCENT))
+        .on_hover_text(
+            "What the LFO, the follower and the held note set at this moment (\"-\": the knob's value). \
+             Bit Depth's gauge shows the moving depth as a thin line.",
+        );
 }
 
 /// Bit Depth: drag (Shift for fine), double-click to reset, mouse wheel, typed entry below.
@@ -479,6 +505,13 @@ fn bits_control(ui: &mut egui::Ui, params: &StairstepParams, setter: &ParamSette
         points.push(Pos2::new(x1, y));
     }
     painter.add(egui::Shape::line(points, Stroke::new(2.0, ACCENT.gamma_multiply(0.35))));
+    // The modulated depth, moving: a gauge along the bottom edge (1 to 24 bits).
+    if let Some(moving) = model.monitor.bits {
+        let x = |b: f32| inner.left() + inner.width() * ((b - 1.0) / 23.0).clamp(0.0, 1.0);
+        let y = rect.bottom() - 6.0;
+        painter.line_segment([Pos2::new(inner.left(), y), Pos2::new(x(moving), y)], Stroke::new(3.0, ACCENT));
+        painter.circle_filled(Pos2::new(x(bits), y), 3.0, Color32::WHITE);
+    }
     painter.text(
         rect.center() - Vec2::new(0.0, 10.0),
         Align2::CENTER_CENTER,
@@ -518,6 +551,73 @@ fn bits_control(ui: &mut egui::Ui, params: &StairstepParams, setter: &ParamSette
         ui.label("bits");
     });
 }
+
+/// What the LFO, the follower and the notes did at the end of the last block, shared by the
+/// audio thread (which writes it only while a window is open) and the editor.
+#[derive(Debug)]
+pub struct Monitor {
+    /// Modulated bit depth, NaN when not modulated.
+    bits: AtomicF32,
+    /// Modulated or note-tracked Sample Rate in Hz, NaN when neither.
+    rate: AtomicF32,
+    /// The held note, -1 when none.
+    note: AtomicI32,
+}
+
+impl Default for Monitor {
+    fn default() -> Self {
+        Self { bits: AtomicF32::new(f32::NAN), rate: AtomicF32::new(f32::NAN), note: AtomicI32::new(-1) }
+    }
+}
+
+impl Monitor {
+    /// Publish `m` (audio thread: three relaxed stores).
+    pub fn store(&self, m: dsp::engine::Monitor) {
+        self.bits.store(m.bits.unwrap_or(f32::NAN), Ordering::Relaxed);
+        self.rate.store(m.rate.unwrap_or(f32::NAN), Ordering::Relaxed);
+        self.note.store(m.note.map_or(-1, i32::from), Ordering::Relaxed);
+    }
+
+    /// The latest published values.
+    pub fn load(&self) -> dsp::engine::Monitor {
+        let some = |v: f32| (!v.is_nan()).then_some(v);
+        dsp::engine::Monitor {
+            bits: some(self.bits.load(Ordering::Relaxed)),
+            rate: some(self.rate.load(Ordering::Relaxed)),
+            note: u8::try_from(self.note.load(Ordering::Relaxed)).ok(),
+        }
+    }
+}
+
+/// A MIDI note's name ("A3"; note 60 is C4).
+pub fn note_name(note: u8) -> String {
+    const NAMES: [&str; 12] = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"];
+    format!("{}{}", NAMES[note as usize % 12], note as i32 / 12 - 1)
+}
+
+/// The two pages of controls below Bit Depth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Page {
+    /// The crushing: [`ROWS`].
+    #[default]
+    Crush,
+    /// The LFO, the follower and note tracking: [`MOVEMENT_ROWS`].
+    Movement,
+}
+
+/// The rows of the Movement page, as [`ROWS`].
+pub const MOVEMENT_ROWS: &[(&str, &[&str])] = &[
+    ("LFO", &["lfo-shape", "lfo-sync"]),
+    ("Speed", &["lfo-rate"]),
+    ("Division", &["lfo-division", "lfo-timing"]),
+    ("To Bits", &["lfo-bits"]),
+    ("To Rate", &["lfo-octaves"]),
+    ("Follow", &["follow-bits"]),
+    ("Attack", &["follow-attack"]),
+    ("Release", &["follow-release"]),
+    ("Harmonic", &["harmonic"]),
+    ("Glide", &["glide"]),
+];
 
 /// The rows below Bit Depth: a label, and the parameters on that row (by id). Each control's
 /// kind, name and tooltip come from the parameter table.
@@ -758,14 +858,17 @@ pub struct EditorApp {
     reader: Arc<Mutex<AnalysisReader>>,
     /// Display state.
     model: EditorModel,
+    /// What the modulation does, from the audio thread.
+    monitor: Arc<Monitor>,
     /// The host's context, from `build()`.
     gui_context: Option<GuiContext>,
 }
 
 impl EditorApp {
-    /// An app for `params`, reading analysis data from `reader`.
-    pub fn new(params: Arc<StairstepParams>, reader: Arc<Mutex<AnalysisReader>>) -> Self {
-        Self { params, reader, model: EditorModel::new(), gui_context: None }
+    /// An app for `params`, reading analysis data from `reader` and the modulation from
+    /// `monitor`.
+    pub fn new(params: Arc<StairstepParams>, reader: Arc<Mutex<AnalysisReader>>, monitor: Arc<Monitor>) -> Self {
+        Self { params, reader, model: EditorModel::new(), monitor, gui_context: None }
     }
 
     /// One frame: take new analysis data, draw, ask for the next frame.
@@ -773,6 +876,7 @@ impl EditorApp {
         if let Ok(mut reader) = self.reader.lock() {
             self.model.update(&mut reader);
         }
+        self.model.monitor = self.monitor.load();
         let setter = context.param_setter();
         draw(ui, &self.params, &setter, &mut self.model);
         ui.ctx().request_repaint_after(Duration::from_millis(33));
@@ -812,12 +916,19 @@ pub struct StairstepEditor {
     reader: Arc<Mutex<AnalysisReader>>,
     /// Number of open windows; the audio thread feeds the analysis only while it is non-zero.
     open: Arc<AtomicUsize>,
+    /// What the modulation does, from the audio thread.
+    monitor: Arc<Monitor>,
 }
 
 impl StairstepEditor {
     /// An editor for `params`; `open` counts open windows.
-    pub fn new(params: Arc<StairstepParams>, reader: Arc<Mutex<AnalysisReader>>, open: Arc<AtomicUsize>) -> Self {
-        Self { params, reader, open }
+    pub fn new(
+        params: Arc<StairstepParams>,
+        reader: Arc<Mutex<AnalysisReader>>,
+        open: Arc<AtomicUsize>,
+        monitor: Arc<Monitor>,
+    ) -> Self {
+        Self { params, reader, open, monitor }
     }
 
     fn saved_size(&self) -> EditorSize {
@@ -898,7 +1009,7 @@ impl Editor for StairstepEditor {
     ) -> Result<SpawnedEditor<Self::Handle>, Box<dyn Error>> {
         let size = self.saved_size();
         let state = EguiEditorState::from_size(LogicalSize::new(size.width as f64, size.height as f64), 1.0);
-        let app = EditorApp::new(self.params.clone(), self.reader.clone());
+        let app = EditorApp::new(self.params.clone(), self.reader.clone(), self.monitor.clone());
         let editor = create_egui_editor(state, RepaintNotifier::new(), window_settings(), app)
             .ok_or("nice-plug-egui could not create the editor")?;
         let spawned = editor.spawn(parent, wait_for_parent, fallback_scale_factor, gui_context, host)?;

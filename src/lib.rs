@@ -4,6 +4,7 @@
 //! plugin formats; this file adapts it to nice-plug: it reads the parameters at every
 //! (sub)block boundary and hands the host's buffers to the engine in place.
 
+use nice_plug::midi::Key;
 use nice_plug::prelude::*;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -17,6 +18,7 @@ pub mod params;
 pub mod preset;
 pub mod render;
 pub mod state;
+pub mod timeline;
 
 use analysis::{AnalysisReader, AnalysisWriter, analysis_channel};
 use dsp::engine::{DEFAULT_SEED, Engine};
@@ -42,6 +44,8 @@ pub struct Stairstep {
     restart_requested_for: Option<u32>,
     /// The Sample Rate conversion of the last block (audio thread only).
     rate_memo: params::RateMemo,
+    /// What the LFO, the follower and the notes did, for the editor.
+    monitor: Arc<editor::Monitor>,
 }
 
 impl Default for Stairstep {
@@ -58,6 +62,7 @@ impl Default for Stairstep {
             reported_latency: 0,
             restart_requested_for: None,
             rate_memo: params::RateMemo::default(),
+            monitor: Arc::new(editor::Monitor::default()),
         }
     }
 }
@@ -82,6 +87,9 @@ impl Plugin for Stairstep {
         },
     ];
 
+    // Notes set the Sample Rate (note tracking); pitch bend needs the CC level.
+    const MIDI_INPUT: MidiConfig = MidiConfig::MidiCCs;
+
     // Parameter changes split the host's buffer, so automation lands on its exact sample and
     // the output does not depend on the host's block size.
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
@@ -95,7 +103,12 @@ impl Plugin for Stairstep {
     }
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        Some(editor::StairstepEditor::new(self.params.clone(), self.reader.clone(), self.editor_open.clone()))
+        Some(editor::StairstepEditor::new(
+            self.params.clone(),
+            self.reader.clone(),
+            self.editor_open.clone(),
+            self.monitor.clone(),
+        ))
     }
 
     fn activate(
@@ -145,15 +158,69 @@ impl Plugin for Stairstep {
         if latency != self.reported_latency {
             self.report_latency_change(latency, context);
         }
+        let transport = context.transport();
+        self.engine.set_transport(&dsp::lfo::Transport {
+            playing: transport.playing,
+            tempo: transport.tempo,
+            beats: transport.pos_beats(),
+            seconds: transport.pos_seconds(),
+            time_signature: transport
+                .time_sig_numerator
+                .zip(transport.time_sig_denominator)
+                .and_then(|(n, d)| Some((u32::try_from(n).ok()?, u32::try_from(d).ok()?))),
+        });
         // The editor's scope, spectrum and meters cost nothing while no window is open.
-        let tap: Option<&mut dyn dsp::engine::Tap> =
-            if self.editor_open.load(Ordering::Relaxed) > 0 { Some(&mut self.analysis) } else { None };
-        self.engine.process_tapped(buffer.as_slice(), tap);
+        let editor_open = self.editor_open.load(Ordering::Relaxed) > 0;
+        let channels = buffer.as_slice();
+        let len = channels.first().map_or(0, |c| c.len());
+        // Notes land on their sample: the block is split at each one.
+        let mut done = 0;
+        while let Some(event) = context.next_event() {
+            let at = (event.timing() as usize).clamp(done, len);
+            if at > done {
+                self.process_range(channels, done..at, editor_open);
+                done = at;
+            }
+            match event {
+                NoteEvent::NoteOn { key: Key::Number(k), velocity, .. } if velocity > 0.0 => self.engine.note_on(k),
+                NoteEvent::NoteOn { key: Key::Number(k), .. }
+                | NoteEvent::NoteOff { key: Key::Number(k), .. }
+                | NoteEvent::Choke { key: Key::Number(k), .. } => self.engine.note_off(k),
+                // A wildcard key (CLAP: -1) means every key.
+                NoteEvent::NoteOff { key: Key::Wildcard, .. } | NoteEvent::Choke { key: Key::Wildcard, .. } => {
+                    self.engine.all_notes_off()
+                }
+                NoteEvent::MidiPitchBend { value, .. } => self.engine.pitch_bend(value),
+                // All Sound Off (120) and All Notes Off (123).
+                NoteEvent::MidiCC { cc: 120 | 123, .. } => self.engine.all_notes_off(),
+                _ => {}
+            }
+        }
+        self.process_range(channels, done..len, editor_open);
+        if editor_open {
+            self.monitor.store(self.engine.monitor());
+        }
         ProcessStatus::Normal
     }
 }
 
 impl Stairstep {
+    /// Process the samples of every channel in `range`.
+    fn process_range(&mut self, channels: &mut [&mut [f32]], range: std::ops::Range<usize>, editor_open: bool) {
+        if range.is_empty() {
+            return;
+        }
+        // NOTE: At most two channels (the layouts are mono and stereo): the parts live on the
+        //       stack, nothing is allocated.
+        let mut parts: [&mut [f32]; 2] = [&mut [], &mut []];
+        let k = channels.len().min(parts.len());
+        for (part, channel) in parts.iter_mut().zip(channels.iter_mut()) {
+            *part = &mut channel[range.clone()];
+        }
+        let tap: Option<&mut dyn dsp::engine::Tap> = if editor_open { Some(&mut self.analysis) } else { None };
+        self.engine.process_tapped(&mut parts[..k], tap);
+    }
+
     /// Tell the host that the latency is now `latency` samples, from `process()`.
     ///
     /// VST3 allows `restartComponent(kLatencyChanged)` at any time, and nice-plug sends it from

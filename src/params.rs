@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
+use crate::dsp::lfo::{Division, LfoShape, Timing};
 use crate::dsp::{self, Curve, DitherMode, Listen, QuantizerMode, Shaping};
 
 /// Bit Depth range, in bits. Shared with the editor.
@@ -21,13 +22,13 @@ pub const BITS_MAX: f32 = dsp::quantizer::MAX_BITS;
 pub const BITS_DEFAULT: f32 = 8.0;
 
 /// The host-visible parameter groups, in display order.
-pub const GROUPS: [&str; 4] = ["Crush", "Noise", "Rate", "Output"];
+pub const GROUPS: [&str; 7] = ["Crush", "Noise", "Rate", "Output", "LFO", "Follower", "Notes"];
 /// Persisted-field key of the editor size.
 pub const EDITOR_SIZE_FIELD: &str = "editor-size";
 /// The persisted-field key holding the saved-state layout number (see `state`).
 pub const VERSION_FIELD: &str = "state-version";
 /// The saved-state layout this build writes.
-pub const STATE_VERSION: u32 = 1;
+pub const STATE_VERSION: u32 = 2;
 
 /// Declares an enum parameter's choices as the host shows them (the ids are saved-state
 /// contract) and their conversion to the DSP's enum, whose variants have the same names.
@@ -84,6 +85,38 @@ choice_enum! {
     ListenParam => Listen {
         Output = "output", "Output";
         Error = "error", "Error";
+    }
+
+    /// LFO waveforms as the host shows them.
+    LfoShapeParam => LfoShape {
+        Sine = "sine", "Sine";
+        Triangle = "triangle", "Triangle";
+        SawUp = "saw-up", "Saw Up";
+        SawDown = "saw-down", "Saw Down";
+        Square = "square", "Square";
+        SampleHold = "sample-hold", "Sample & Hold";
+        SmoothRandom = "smooth-random", "Smooth Random";
+    }
+
+    /// Synced LFO periods as the host shows them.
+    DivisionParam => Division {
+        N64 = "1/64", "1/64";
+        N32 = "1/32", "1/32";
+        N16 = "1/16", "1/16";
+        N8 = "1/8", "1/8";
+        N4 = "1/4", "1/4";
+        N2 = "1/2", "1/2";
+        Bar1 = "1-bar", "1 bar";
+        Bar2 = "2-bars", "2 bars";
+        Bar4 = "4-bars", "4 bars";
+        Bar8 = "8-bars", "8 bars";
+    }
+
+    /// Straight, dotted or triplet, as the host shows them.
+    TimingParam => Timing {
+        Straight = "straight", "Straight";
+        Dotted = "dotted", "Dotted";
+        Triplet = "triplet", "Triplet";
     }
 }
 
@@ -261,6 +294,94 @@ params_table! {
         switch("Bypass", false).make_bypass(),
         dsp: bypass = |v| v, help: "on or off (default off)",
         tip: "Pass the input through untouched (with a 10 ms crossfade).";
+    /// LFO waveform.
+    lfo_shape: EnumParam<LfoShapeParam> = "lfo-shape" in "LFO" as Choice,
+        EnumParam::new("LFO Shape", LfoShapeParam::Sine),
+        dsp: lfo_shape = LfoShape::from, help: format!("{} (default sine)", choices::<LfoShapeParam>()),
+        tip: "The LFO's waveform. The random shapes draw one value per cycle from the song position, so every bounce sounds the same.";
+    /// LFO follows the host's tempo.
+    lfo_sync: BoolParam = "lfo-sync" in "LFO" as Switch,
+        switch("LFO Sync", true),
+        dsp: lfo_sync = |v| v, help: "LFO follows the host tempo (LFO Division), on or off (default on; off: LFO Rate in Hz)",
+        tip: "On: the LFO runs in note values of the host's tempo, locked to the song position. Off: it runs at LFO Rate.";
+    /// Free LFO rate, 0.01 to 40 Hz.
+    lfo_rate: FloatParam = "lfo-rate" in "LFO" as Number,
+        FloatParam::new(
+            "LFO Rate",
+            1.0,
+            FloatRange::Skewed { min: dsp::lfo::MIN_HZ, max: dsp::lfo::MAX_HZ, factor: FloatRange::skew_factor(-2.0) },
+        )
+        .with_step_size(0.01)
+        .with_unit(" Hz")
+        .with_value_to_string(formatters::v2s_f32_rounded(2))
+        .with_string_to_value(Arc::new(|s| parse_with_unit(s, "hz"))),
+        dsp: lfo_hz = |v| v, help: "free LFO rate, 0.01 to 40 Hz (default 1; with LFO Sync off)",
+        tip: "LFO speed in Hz when LFO Sync is off.";
+    /// Synced LFO period.
+    lfo_division: EnumParam<DivisionParam> = "lfo-division" in "LFO" as Choice,
+        EnumParam::new("LFO Division", DivisionParam::N4),
+        dsp: lfo_division = Division::from, help: format!("{} (default 1/4)", choices::<DivisionParam>()),
+        tip: "One LFO cycle per this note value (with LFO Sync on).";
+    /// Straight, dotted or triplet.
+    lfo_timing: EnumParam<TimingParam> = "lfo-timing" in "LFO" as Choice,
+        EnumParam::new("LFO Timing", TimingParam::Straight),
+        dsp: lfo_timing = Timing::from, help: format!("{} (default straight)", choices::<TimingParam>()),
+        tip: "Dotted: one and a half times the division; triplet: two thirds of it.";
+    /// LFO depth on Bit Depth, ±12 bits.
+    lfo_bits: FloatParam = "lfo-bits" in "LFO" as Number,
+        number("LFO to Bits", 0.0, -dsp::engine::MAX_MOD_BITS, dsp::engine::MAX_MOD_BITS, " bits"),
+        dsp: lfo_bits = |v| v, help: "LFO depth on Bit Depth, -12 to +12 bits (default 0: off)",
+        tip: "How many bits the LFO adds to (and takes from) Bit Depth at its peaks.";
+    /// LFO depth on Sample Rate, ±6 octaves.
+    lfo_octaves: FloatParam = "lfo-octaves" in "LFO" as Number,
+        number("LFO to Rate", 0.0, -dsp::engine::MAX_MOD_OCTAVES, dsp::engine::MAX_MOD_OCTAVES, " oct"),
+        dsp: lfo_octaves = |v| v, help: "LFO depth on Sample Rate, -6 to +6 octaves (default 0: off)",
+        tip: "How many octaves the LFO moves Sample Rate up and down at its peaks.";
+    /// Follower depth on Bit Depth, ±12 bits.
+    follow_bits: FloatParam = "follow-bits" in "Follower" as Number,
+        number("Follow to Bits", 0.0, -dsp::engine::MAX_MOD_BITS, dsp::engine::MAX_MOD_BITS, " bits"),
+        dsp: follow_bits = |v| v, help: "envelope follower depth on Bit Depth at full scale, -12 to +12 bits (default 0: off)",
+        tip: "Bits the input's level adds at 0 dBFS (nothing at -60 dBFS): negative crushes loud passages harder, positive crushes quiet ones harder.";
+    /// Follower attack, 0.1 to 500 ms.
+    follow_attack: FloatParam = "follow-attack" in "Follower" as Number,
+        FloatParam::new(
+            "Follow Attack",
+            5.0,
+            FloatRange::Skewed { min: dsp::follower::MIN_MS, max: dsp::follower::MAX_ATTACK_MS, factor: FloatRange::skew_factor(-2.0) },
+        )
+        .with_step_size(0.01)
+        .with_unit(" ms")
+        .with_value_to_string(formatters::v2s_f32_rounded(1))
+        .with_string_to_value(Arc::new(|s| parse_with_unit(s, "ms"))),
+        dsp: follow_attack_ms = |v| v, help: "follower attack time constant, 0.1 to 500 ms (default 5)",
+        tip: "How fast the follower rises with the level (time to 63 % of a step).";
+    /// Follower release, 0.1 to 5000 ms.
+    follow_release: FloatParam = "follow-release" in "Follower" as Number,
+        FloatParam::new(
+            "Follow Release",
+            100.0,
+            FloatRange::Skewed { min: dsp::follower::MIN_MS, max: dsp::follower::MAX_RELEASE_MS, factor: FloatRange::skew_factor(-2.0) },
+        )
+        .with_step_size(0.01)
+        .with_unit(" ms")
+        .with_value_to_string(formatters::v2s_f32_rounded(1))
+        .with_string_to_value(Arc::new(|s| parse_with_unit(s, "ms"))),
+        dsp: follow_release_ms = |v| v, help: "follower release time constant, 0.1 to 5000 ms (default 100)",
+        tip: "How fast the follower falls with the level (time to 37 % of a step).";
+    /// Note tracking: Sample Rate = note × Harmonic, 1 to 64.
+    harmonic: FloatParam = "harmonic" in "Notes" as Number,
+        FloatParam::new("Harmonic", 1.0, FloatRange::Linear { min: 1.0, max: dsp::notes::MAX_HARMONIC })
+            .with_step_size(1.0)
+            .with_unit("x")
+            .with_value_to_string(formatters::v2s_f32_rounded(0))
+            .with_string_to_value(Arc::new(|s| parse_with_unit(s, "x"))),
+        dsp: harmonic = |v| v, help: "while a MIDI note is held, Sample Rate = the note's frequency times this, 1 to 64 (default 1)",
+        tip: "While a MIDI note is held, the Sample Rate is the note's frequency times this: the aliases land on the note's harmonics, so the crush is in tune.";
+    /// Note tracking: glide time, 0 to 500 ms.
+    glide: FloatParam = "glide" in "Notes" as Number,
+        number("Glide", 0.0, 0.0, dsp::notes::MAX_GLIDE_MS, " ms"),
+        dsp: glide_ms = |v| v, help: "time the note-tracked Sample Rate takes from one note to the next, 0 to 500 ms (default 0)",
+        tip: "Time the Sample Rate takes to slide from one note to the next.";
 }
 
 /// A parameter by kind (see the table), borrowed from a [`StairstepParams`].
@@ -513,8 +634,32 @@ fn set_float(param: &FloatParam, value: &ParamValue) -> Result<(), String> {
     if !v.is_finite() || v < min || v > max {
         return Err(format!("{v} is out of range ({min} to {max}{})", param.unit()));
     }
-    set_normalized(param.as_ptr(), param.preview_normalized(v));
+    set_normalized(param.as_ptr(), exact_normalized(param, v));
     Ok(())
+}
+
+/// The normalized value whose plain value is `v` exactly, where one exists within a few ulps of
+/// `preview_normalized(v)` (a skewed range's `powf` round trip can land a hair off: 5 ms would
+/// read back 4.9999995 ms); else the nearest.
+fn exact_normalized(param: &FloatParam, v: f32) -> f32 {
+    let n = param.preview_normalized(v);
+    let mut best = (n, (param.preview_plain(n) - v).abs());
+    for k in 1..=16u32 {
+        for candidate in [f32::from_bits(n.to_bits().saturating_add(k)), f32::from_bits(n.to_bits().saturating_sub(k))]
+        {
+            if !(0.0..=1.0).contains(&candidate) {
+                continue;
+            }
+            let error = (param.preview_plain(candidate) - v).abs();
+            if error < best.1 {
+                best = (candidate, error);
+            }
+        }
+        if best.1 == 0.0 {
+            break;
+        }
+    }
+    best.0
 }
 
 /// Set the Sample Rate from Hz or kHz text ("8 kHz") or a number.
@@ -636,6 +781,18 @@ mod tests {
             ("output", "Output", "Output"),
             ("listen", "Listen", "Output"),
             ("bypass", "Bypass", "Output"),
+            ("lfo-shape", "LFO Shape", "LFO"),
+            ("lfo-sync", "LFO Sync", "LFO"),
+            ("lfo-rate", "LFO Rate", "LFO"),
+            ("lfo-division", "LFO Division", "LFO"),
+            ("lfo-timing", "LFO Timing", "LFO"),
+            ("lfo-bits", "LFO to Bits", "LFO"),
+            ("lfo-octaves", "LFO to Rate", "LFO"),
+            ("follow-bits", "Follow to Bits", "Follower"),
+            ("follow-attack", "Follow Attack", "Follower"),
+            ("follow-release", "Follow Release", "Follower"),
+            ("harmonic", "Harmonic", "Notes"),
+            ("glide", "Glide", "Notes"),
         ];
         assert_eq!(got.len(), expected.len());
         for ((id, name, group), (eid, ename, egroup)) in got.iter().zip(expected) {
@@ -657,7 +814,7 @@ mod tests {
         let q = StairstepParams::default();
         q.deserialize_fields(&fields);
         assert_eq!(*q.editor_size.read().unwrap(), EditorSize { width: 1234, height: 777 });
-        assert_eq!(fields.get(VERSION_FIELD).map(String::as_str), Some("1"));
+        assert_eq!(fields.get(VERSION_FIELD).map(String::as_str), Some("2"));
         // A corrupt or absurd saved size keeps a usable one.
         for bad in ["", "{", "[1,2,3]", "{\"width\": -4, \"height\": 10}", "null"] {
             let q = StairstepParams::default();
@@ -826,7 +983,7 @@ mod tests {
                     ParamValue::Number(f.preview_plain(0.25) as f64)
                 }
                 (Some(Field::Hz(f)), ParamPtr::FloatParam(q)) if std::ptr::eq(f, *q) => ParamValue::Number(8000.0),
-                (Some(Field::Switch(f)), ParamPtr::BoolParam(q)) if std::ptr::eq(f, *q) => ParamValue::Bool(true),
+                (Some(Field::Switch(f)), ParamPtr::BoolParam(q)) if std::ptr::eq(f, *q) => ParamValue::Bool(!f.value()),
                 (Some(Field::Choice(c)), ParamPtr::EnumParam(_)) => {
                     ParamValue::Text(c.ids()[c.default_index() + 1].into())
                 }

@@ -161,6 +161,8 @@ pub const FACTORY: &[(&str, &str)] = &[
     ("12-zx-spectrum-beeper.json", include_str!("../presets/12-zx-spectrum-beeper.json")),
     ("13-cd-master-16-bit.json", include_str!("../presets/13-cd-master-16-bit.json")),
     ("14-broken-jittery-dac.json", include_str!("../presets/14-broken-jittery-dac.json")),
+    ("15-tempo-stepped-crush.json", include_str!("../presets/15-tempo-stepped-crush.json")),
+    ("16-tuned-decimator.json", include_str!("../presets/16-tuned-decimator.json")),
 ];
 
 /// The factory presets, parsed. A preset that fails to parse is left out (the tests make sure
@@ -324,7 +326,7 @@ mod tests {
         )
         .unwrap();
         let values = partial.normalized_values().unwrap();
-        assert_eq!(values.len(), 15);
+        assert_eq!(values.len(), crate::params::IDS.len());
         let get = |id: &str| values.iter().find(|(i, _)| i == id).unwrap().1;
         assert!((get("bits") - 3.0 / 23.0).abs() < 1e-6);
         assert_eq!(get("dither"), 2.0 / 3.0);

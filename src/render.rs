@@ -12,6 +12,7 @@ use crate::dsp::DitherMode;
 use crate::dsp::dither::Dither;
 use crate::dsp::engine::Engine;
 use crate::params::{ParamValue, StairstepParams};
+use crate::timeline::{Note, Timeline};
 
 /// Frames per processing block when nothing is automated.
 const BLOCK: usize = 1024;
@@ -136,6 +137,8 @@ pub struct RenderOptions {
     pub seed: u32,
     /// Replace an existing output file.
     pub force: bool,
+    /// Tempo, time signature, start beat and notes.
+    pub timeline: Timeline,
 }
 
 /// What a render did.
@@ -209,18 +212,22 @@ pub fn read_wav(path: &Path) -> Result<Audio, String> {
     Ok(Audio { channels, sample_rate: spec.sample_rate, format })
 }
 
-/// Run `channels` through the plugin's DSP in place, with `params` as the settings and
-/// `automation` applied at every sample where it changes a value. `progress` counts frames.
+/// Run `channels` through the plugin's DSP in place, with `params` as the settings,
+/// `automation` applied at every sample where it changes a value, and the song `timeline`
+/// (the transport at every block, its notes at their samples). `progress` counts frames.
 pub fn process(
     channels: &mut [Vec<f32>],
     sample_rate: u32,
     params: &StairstepParams,
     automation: &[Automation],
+    timeline: &Timeline,
     seed: u32,
     progress: &AtomicU64,
 ) -> Result<(), String> {
     let n = channels.first().map_or(0, Vec::len);
     let sr = sample_rate as f64;
+    let notes = timeline.note_samples(sr);
+    let mut next_note = 0;
     let values_at = |i: usize| -> Vec<f64> { automation.iter().map(|a| a.value_at(i as f64 / sr)).collect() };
     let apply = |values: &[f64]| -> Result<(), String> {
         for (a, &v) in automation.iter().zip(values) {
@@ -253,7 +260,19 @@ pub fn process(
             }
             end
         };
+        // Notes land on their samples: act on those due here, and stop before the next.
         engine.set_settings(params.settings());
+        while let Some(&(_, note)) = notes.get(next_note).filter(|(at, _)| *at <= pos) {
+            match note {
+                Note::On(k) => engine.note_on(k),
+                Note::Off(k) => engine.note_off(k),
+                Note::Bend(b) => engine.pitch_bend(b),
+                Note::AllOff => engine.all_notes_off(),
+            }
+            next_note += 1;
+        }
+        let end = notes.get(next_note).map_or(end, |&(at, _)| end.min(at.max(pos + 1)));
+        engine.set_transport(&timeline.transport_at(pos, sr));
         let mut slices: Vec<&mut [f32]> = channels.iter_mut().map(|c| &mut c[pos..end]).collect();
         engine.process(&mut slices);
         progress.fetch_add((end - pos) as u64, Ordering::Relaxed);
@@ -352,7 +371,7 @@ pub fn render_file(
     for (id, v) in settings {
         params.set_by_id(id, v)?;
     }
-    process(&mut audio.channels, audio.sample_rate, &params, automation, options.seed, progress)?;
+    process(&mut audio.channels, audio.sample_rate, &params, automation, &options.timeline, options.seed, progress)?;
     let format = options.format.unwrap_or(audio.format);
     write_wav(output, &audio.channels, audio.sample_rate, format, options.output_dither, options.seed)
         .map_err(|e| format!("{}: {e}", output.display()))?;
@@ -394,7 +413,7 @@ mod tests {
         params.set_by_id("antialias", &ParamValue::Bool(true)).unwrap();
         let x: Vec<f32> = (0..4800).map(|i| 0.5 * (i as f32 * 0.1).sin()).collect();
         let mut y = vec![x.clone()];
-        process(&mut y, 48000, &params, &[], 1, &AtomicU64::new(0)).unwrap();
+        process(&mut y, 48000, &params, &[], &Timeline::default(), 1, &AtomicU64::new(0)).unwrap();
         assert_eq!(y[0].len(), x.len());
         // Time-aligned: the error is the filters' ripple, not a 34-sample shift.
         let err: f64 = x.iter().zip(&y[0]).skip(100).map(|(a, b)| ((a - b) as f64).powi(2)).sum::<f64>() / 4700.0;
@@ -408,7 +427,8 @@ mod tests {
         let x: Vec<f32> = (0..9600).map(|i| 0.7 * (i as f32 * 0.05).sin()).collect();
         let a = Automation::parse("bits", "0,12\n0.05,12\n0.05,4\n0.1,10\n").unwrap();
         let mut rendered = vec![x.clone()];
-        process(&mut rendered, 48000, &params, std::slice::from_ref(&a), 1, &AtomicU64::new(0)).unwrap();
+        process(&mut rendered, 48000, &params, std::slice::from_ref(&a), &Timeline::default(), 1, &AtomicU64::new(0))
+            .unwrap();
 
         let by_hand = StairstepParams::default();
         let mut engine = None;

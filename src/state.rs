@@ -16,13 +16,32 @@
 //! Each repair is returned as a sentence, which the plugin writes to its log.
 //!
 //! Layouts: 1 is the layout of Stairstep 0.1.0, which wrote no `state-version` field (a state
-//! without one is layout 1). A state from a newer layout loads the values this build knows.
+//! without one is layout 1); 2 added the LFO, the envelope follower and note tracking
+//! ([`ADDED_IN_LAYOUT_2`]), which a layout-1 session takes at their defaults without a note (it
+//! never had them: its sound is unchanged). A state from a newer layout loads the values this
+//! build knows.
 
 use nice_plug::params::Param;
 use nice_plug::plugin::{ParamValue as StateValue, PluginState};
 
 use crate::params::{Field, StairstepParams};
 pub use crate::params::{STATE_VERSION, VERSION_FIELD};
+
+/// The parameters layout 2 added; all default to "no movement".
+pub const ADDED_IN_LAYOUT_2: &[&str] = &[
+    "lfo-shape",
+    "lfo-sync",
+    "lfo-rate",
+    "lfo-division",
+    "lfo-timing",
+    "lfo-bits",
+    "lfo-octaves",
+    "follow-bits",
+    "follow-attack",
+    "follow-release",
+    "harmonic",
+    "glide",
+];
 
 /// The layout number a state declares (1 when it has none).
 pub fn layout_of(state: &PluginState) -> Result<u32, String> {
@@ -103,6 +122,7 @@ fn repair(id: &str, param: Field<'_>, value: Option<&StateValue>) -> (StateValue
 /// per repair (empty for a clean state of this layout).
 pub fn sanitize(state: &mut PluginState) -> Vec<String> {
     let mut notes = Vec::new();
+    let layout = layout_of(state).unwrap_or(STATE_VERSION);
     match layout_of(state) {
         Ok(layout) if layout > STATE_VERSION => notes.push(format!(
             "state saved by a newer Stairstep ({}, layout {layout}; this build reads layout {STATE_VERSION}): \
@@ -112,7 +132,7 @@ pub fn sanitize(state: &mut PluginState) -> Vec<String> {
         Ok(_) => {}
         Err(e) => notes.push(e),
     }
-    // NOTE: Layout 1 is the only one so far: no migrations yet. A future layout that renames or
+    // NOTE: No migrations yet: layout 2 only added parameters. A future layout that renames or
     //       rescales a parameter converts it here, keyed on `layout_of`.
 
     let defaults = StairstepParams::default();
@@ -125,7 +145,10 @@ pub fn sanitize(state: &mut PluginState) -> Vec<String> {
     for id in &ids {
         let param = defaults.field(id).expect("every parameter id is in the table");
         let (value, note) = repair(id, param, state.params.get(id));
-        notes.extend(note);
+        let new_since = layout < 2 && ADDED_IN_LAYOUT_2.contains(&id.as_str());
+        if !new_since || state.params.contains_key(id) {
+            notes.extend(note);
+        }
         state.params.insert(id.clone(), value);
     }
     state.fields.insert(VERSION_FIELD.to_string(), STATE_VERSION.to_string());
@@ -163,7 +186,7 @@ mod tests {
         let notes = sanitize(&mut s);
         assert_eq!(format!("{:?}", s.params[id]), format!("{expected:?}"), "{id}: {notes:?}");
         assert!(notes.iter().any(|n| n.contains(needle)), "{id}: no note with {needle:?} in {notes:?}");
-        assert_eq!(s.params.len(), 15, "every parameter defined");
+        assert_eq!(s.params.len(), crate::params::IDS.len(), "every parameter defined");
     }
 
     #[test]
@@ -171,10 +194,30 @@ mod tests {
         let mut s = first_layout();
         assert_eq!(s.version, "0.1.0");
         assert_eq!(layout_of(&s), Ok(1));
-        let before = format!("{:?}", s.params);
+        let before = s.params.clone();
         assert_eq!(sanitize(&mut s), Vec::<String>::new());
-        assert_eq!(format!("{:?}", s.params), before, "nothing repaired");
-        assert_eq!(s.fields[VERSION_FIELD], "1");
+        // Nothing repaired: every value the session had is the same.
+        for (id, v) in &before {
+            assert_eq!(format!("{:?}", s.params[id]), format!("{v:?}"), "{id}");
+        }
+        assert_eq!(s.fields[VERSION_FIELD], "2");
+        // Layout 2's parameters at their defaults: the old session sounds as it did.
+        for id in ADDED_IN_LAYOUT_2 {
+            assert!(s.params.contains_key(*id), "{id}");
+        }
+    }
+
+    /// A layout-2 session that lacks one of layout 2's parameters is repaired with a note.
+    #[test]
+    fn a_second_layout_session_missing_a_movement_parameter_is_noted() {
+        let mut s = first_layout();
+        s.fields.insert(VERSION_FIELD.into(), "2".into());
+        let defaults = StairstepParams::default();
+        for id in ADDED_IN_LAYOUT_2.iter().filter(|id| **id != "lfo-bits") {
+            s.params.insert(id.to_string(), repair(id, defaults.field(id).unwrap(), None).0);
+        }
+        let notes = sanitize(&mut s);
+        assert_eq!(notes, ["lfo-bits: missing, using the default 0"]);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use nice_plug::context::gui::GuiContext;
 use stairstep::analysis::analysis_channel;
 use stairstep::dsp::Curve;
 use stairstep::dsp::engine::{DEFAULT_SEED, Engine};
-use stairstep::editor::{DirectGuiContext, EditorModel, PresetMenu, ROWS, draw};
+use stairstep::editor::{DirectGuiContext, EditorModel, MOVEMENT_ROWS, PresetMenu, ROWS, draw};
 use stairstep::params::ParamValue;
 use stairstep::params::{DitherParam, IDS, QuantizerParam, StairstepParams};
 use std::sync::Arc;
@@ -146,7 +146,7 @@ fn listen_and_bypass_buttons_set_their_parameters() {
 #[test]
 fn every_parameter_has_one_control_of_its_kind() {
     // Bit Depth has its own control, Bypass sits in the title bar, the rest are the rows.
-    let mut shown: Vec<&str> = ROWS.iter().flat_map(|(_, ids)| ids.iter().copied()).collect();
+    let mut shown: Vec<&str> = ROWS.iter().chain(MOVEMENT_ROWS).flat_map(|(_, ids)| ids.iter().copied()).collect();
     shown.extend(["bits", "bypass"]);
     shown.sort();
     let mut ids = IDS.to_vec();

@@ -45,7 +45,10 @@ use libfuzzer_sys::fuzz_target;
 use stairstep::dsp::engine::{
     Engine, Listen, MAX_DRIVE_DB, MAX_INPUT, MAX_OUTPUT_DB, MAX_RATE, MIN_OUTPUT_DB, MIN_RATE, Settings, db_to_gain,
 };
+use stairstep::dsp::engine::{MAX_MOD_BITS, MAX_MOD_OCTAVES};
+use stairstep::dsp::lfo::{self, Division, LfoShape, Timing};
 use stairstep::dsp::quantizer::{MAX_BITS, MIN_BITS};
+use stairstep::dsp::{follower, notes};
 use stairstep::dsp::{Curve, DitherMode, QuantizerMode, Shaping};
 
 /// Most frames per run (10 ms ramps last 3840 frames at 384 kHz; this covers a ramp and a
@@ -130,6 +133,20 @@ struct FuzzSettings {
     curve: u8,
     drive_db: Knob,
     antialias: bool,
+    lfo_shape: u8,
+    lfo_sync: bool,
+    lfo_hz: Knob,
+    lfo_division: u8,
+    lfo_timing: u8,
+    lfo_bits: Knob,
+    lfo_octaves: Knob,
+    follow_bits: Knob,
+    follow_attack: Knob,
+    follow_release: Knob,
+    harmonic: Knob,
+    glide: Knob,
+    /// A note pressed with these settings (note tracking).
+    note: Option<u8>,
 }
 
 impl FuzzSettings {
@@ -137,6 +154,11 @@ impl FuzzSettings {
         let dither = [DitherMode::Off, DitherMode::Rpdf, DitherMode::Tpdf, DitherMode::HighPassTpdf];
         let shaping = [Shaping::Off, Shaping::FWeighted3, Shaping::Lipshitz5, Shaping::FWeighted9];
         let curve = [Curve::Linear, Curve::MuLaw, Curve::ALaw];
+        use LfoShape::*;
+        let shapes = [Sine, Triangle, SawUp, SawDown, Square, SampleHold, SmoothRandom];
+        use Division::*;
+        let divisions = [N64, N32, N16, N8, N4, N2, Bar1, Bar2, Bar4, Bar8];
+        let timings = [Timing::Straight, Timing::Dotted, Timing::Triplet];
         Settings {
             bits: self.bits.value(MIN_BITS, MAX_BITS, false),
             dither: dither[self.dither as usize % dither.len()],
@@ -153,6 +175,18 @@ impl FuzzSettings {
             curve: curve[self.curve as usize % curve.len()],
             drive_db: self.drive_db.value(0.0, MAX_DRIVE_DB, false),
             antialias: self.antialias,
+            lfo_shape: shapes[self.lfo_shape as usize % shapes.len()],
+            lfo_sync: self.lfo_sync,
+            lfo_hz: self.lfo_hz.value(lfo::MIN_HZ, lfo::MAX_HZ, true),
+            lfo_division: divisions[self.lfo_division as usize % divisions.len()],
+            lfo_timing: timings[self.lfo_timing as usize % timings.len()],
+            lfo_bits: self.lfo_bits.value(-MAX_MOD_BITS, MAX_MOD_BITS, false),
+            lfo_octaves: self.lfo_octaves.value(-MAX_MOD_OCTAVES, MAX_MOD_OCTAVES, false),
+            follow_bits: self.follow_bits.value(-MAX_MOD_BITS, MAX_MOD_BITS, false),
+            follow_attack_ms: self.follow_attack.value(follower::MIN_MS, follower::MAX_ATTACK_MS, true),
+            follow_release_ms: self.follow_release.value(follower::MIN_MS, follower::MAX_RELEASE_MS, true),
+            harmonic: self.harmonic.value(1.0, notes::MAX_HARMONIC, false),
+            glide_ms: self.glide.value(0.0, notes::MAX_GLIDE_MS, false),
         }
     }
 }
@@ -182,15 +216,23 @@ fn sanitized(x: f32) -> f32 {
 
 /// Render `x` through `engine` in blocks of `blocks` (lengths summing to the frame count),
 /// taking `switch` (frame, settings) before the first block starting at that frame.
-fn render(engine: &mut Engine, x: &[Vec<f32>], blocks: &[usize], switch: Option<(usize, Settings)>) -> Vec<Vec<f32>> {
+fn render(
+    engine: &mut Engine,
+    x: &[Vec<f32>],
+    blocks: &[usize],
+    switch: Option<(usize, Settings, Option<u8>)>,
+) -> Vec<Vec<f32>> {
     let mut y = x.to_vec();
     let mut pending = switch;
     let mut pos = 0;
     for &len in blocks {
-        if let Some((at, s)) = pending
+        if let Some((at, s, note)) = pending
             && at == pos
         {
             engine.set_settings(s);
+            if let Some(k) = note {
+                engine.note_on(k);
+            }
             pending = None;
         }
         let mut slices: Vec<&mut [f32]> = y.iter_mut().map(|c| &mut c[pos..pos + len]).collect();
@@ -213,10 +255,11 @@ fuzz_target!(|input: Input| {
     let first = input.first.settings();
     let second = input.second.as_ref().map(FuzzSettings::settings);
     let switch_at = input.switch_at as usize % (n + 1);
-    let switch = second.map(|s| (switch_at, s));
+    let note = input.second.as_ref().and_then(|s| s.note);
+    let switch = second.map(|s| (switch_at, s, note));
 
     // Blocks cut only at the switch, and arbitrary blocks (also cut there).
-    let cut = switch.map_or(n, |(at, _)| at);
+    let cut = switch.map_or(n, |(at, _, _)| at);
     let reference = vec![cut, n - cut];
     let mut blocks = Vec::new();
     let mut pos = 0;

@@ -120,7 +120,7 @@ fn main() {
     // SAFETY: This binary owns the process (it is not a plugin loaded into a host).
     unsafe { baseview::assume_standalone_in_process() };
     let app = PreviewApp {
-        app: EditorApp::new(params.clone(), Arc::new(Mutex::new(reader))),
+        app: EditorApp::new(params.clone(), Arc::new(Mutex::new(reader)), Default::default()),
         context,
         started: Instant::now(),
         close_after: options.close_after,

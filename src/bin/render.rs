@@ -5,6 +5,7 @@
 //! stairstep-render A.wav B.wav C.wav --out-dir crushed/ --preset lofi.json
 //! stairstep-render IN.wav OUT.wav --automate bits=sweep.csv --format s16
 //! stairstep-render --bits 4 --dither tpdf --save-preset mine.json
+//! stairstep-render IN.wav OUT.wav --lfo-bits -4 --lfo-division 1/8 --bpm 128 --midi bass.mid
 //! ```
 //!
 //! Errors are one line naming the file and the problem, with exit code 2.
@@ -15,6 +16,7 @@ use stairstep::dsp::engine::DEFAULT_SEED;
 use stairstep::params::ParamValue;
 use stairstep::preset::Preset;
 use stairstep::render::{Automation, RenderOptions, RenderStats, SampleFormat, render_file};
+use stairstep::timeline::{Timeline, parse_bpm, parse_start_beat, parse_time_signature, read_midi};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -52,6 +54,30 @@ fn command(params: &StairstepParams) -> Command {
             Arg::new("automate").long("automate").value_name("ID=FILE.csv").action(ArgAction::Append).help(
                 "Automate a continuous parameter from a CSV of 'time_seconds,value' rows (linear between points)",
             ),
+        )
+        .arg(
+            Arg::new("bpm")
+                .long("bpm")
+                .value_name("BPM")
+                .help("Tempo of the song the file plays in, for the synced LFO (default 120)"),
+        )
+        .arg(
+            Arg::new("time-signature")
+                .long("time-signature")
+                .value_name("N/D")
+                .help("Time signature, for LFO divisions in bars (default 4/4)"),
+        )
+        .arg(
+            Arg::new("start-beat")
+                .long("start-beat")
+                .value_name("BEATS")
+                .help("Song position of the file's first sample, in quarter notes (default 0)"),
+        )
+        .arg(
+            Arg::new("midi")
+                .long("midi")
+                .value_name("FILE.mid")
+                .help("Notes for note-tracked Sample Rate, timed by the file's own tempo from the file's first sample"),
         )
         .arg(
             Arg::new("format")
@@ -172,6 +198,24 @@ fn main() {
         output_dither: !matches.get_flag("no-output-dither"),
         seed: matches.get_one::<u32>("seed").copied().unwrap_or(DEFAULT_SEED),
         force: matches.get_flag("force"),
+        timeline: Timeline {
+            bpm: matches
+                .get_one::<String>("bpm")
+                .map_or(Ok(120.0), |s| parse_bpm(s))
+                .unwrap_or_else(|e| fail(format!("--bpm: {e}"))),
+            time_signature: matches
+                .get_one::<String>("time-signature")
+                .map_or(Ok((4, 4)), |s| parse_time_signature(s))
+                .unwrap_or_else(|e| fail(format!("--time-signature: {e}"))),
+            start_beat: matches
+                .get_one::<String>("start-beat")
+                .map_or(Ok(0.0), |s| parse_start_beat(s))
+                .unwrap_or_else(|e| fail(format!("--start-beat: {e}"))),
+            notes: matches
+                .get_one::<String>("midi")
+                .map_or(Ok(Vec::new()), |p| read_midi(Path::new(p)))
+                .unwrap_or_else(|e| fail(format!("--midi: {e}"))),
+        },
     };
 
     // Total frames for the progress bar (headers only).

@@ -54,6 +54,12 @@ impl HoldClock {
         self.threshold = 1.0;
     }
 
+    /// Make the next sample a take, starting a new hold period there (a note-on: the held
+    /// note's staircase starts on the note's first sample). The jitter stream goes on.
+    pub fn retrigger(&mut self) {
+        self.phase = self.threshold;
+    }
+
     /// Number of holds taken since reset.
     pub fn holds(&self) -> u32 {
         self.holds

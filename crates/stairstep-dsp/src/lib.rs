@@ -9,7 +9,10 @@ pub mod curve;
 pub mod dither;
 pub mod engine;
 pub mod filter;
+pub mod follower;
 pub mod hold;
+pub mod lfo;
+pub mod notes;
 pub mod oversample;
 mod oversample_coefficients;
 #[cfg(target_arch = "x86_64")]

@@ -4,6 +4,7 @@
 
 use proptest::prelude::*;
 use stairstep_dsp::engine::{Engine, Listen, Settings};
+use stairstep_dsp::lfo::{Division, LfoShape, Timing};
 use stairstep_dsp::{Curve, DitherMode, QuantizerMode, Shaping};
 
 fn any_float() -> impl Strategy<Value = f32> {
@@ -22,9 +23,17 @@ fn any_settings() -> impl Strategy<Value = Settings> {
         (any_float(), 0usize..4, any::<bool>(), any_float(), any_float(), any::<bool>(), any::<bool>()),
         (any_float().prop_map(|v| v * 60000.0), any_float(), any::<bool>(), any::<bool>(), 0usize..4, 0usize..3),
         (any_float().prop_map(|v| v * 20.0), any::<bool>()),
+        (0usize..7, any::<bool>(), any_float(), 0usize..10, 0usize..3, any_float(), any_float()),
+        (any_float(), any_float(), any_float(), any_float(), any_float()),
     )
         .prop_map(
-            |((bits, d, mid_rise, mix, out, error, bypass), (rate, jitter, pre, post, sh, cu), (drive, aa))| Settings {
+            |(
+                (bits, d, mid_rise, mix, out, error, bypass),
+                (rate, jitter, pre, post, sh, cu),
+                (drive, aa),
+                (shape, sync, hz, division, timing, lfo_bits, octaves),
+                (follow, attack, release, harmonic, glide),
+            )| Settings {
                 bits: bits * 12.0,
                 dither: [DitherMode::Off, DitherMode::Rpdf, DitherMode::Tpdf, DitherMode::HighPassTpdf][d],
                 quantizer: if mid_rise { QuantizerMode::MidRise } else { QuantizerMode::MidTread },
@@ -40,6 +49,37 @@ fn any_settings() -> impl Strategy<Value = Settings> {
                 curve: [Curve::Linear, Curve::MuLaw, Curve::ALaw][cu],
                 drive_db: drive,
                 antialias: aa,
+                lfo_shape: [
+                    LfoShape::Sine,
+                    LfoShape::Triangle,
+                    LfoShape::SawUp,
+                    LfoShape::SawDown,
+                    LfoShape::Square,
+                    LfoShape::SampleHold,
+                    LfoShape::SmoothRandom,
+                ][shape],
+                lfo_sync: sync,
+                lfo_hz: hz * 20.0,
+                lfo_division: [
+                    Division::N64,
+                    Division::N32,
+                    Division::N16,
+                    Division::N8,
+                    Division::N4,
+                    Division::N2,
+                    Division::Bar1,
+                    Division::Bar2,
+                    Division::Bar4,
+                    Division::Bar8,
+                ][division],
+                lfo_timing: [Timing::Straight, Timing::Dotted, Timing::Triplet][timing],
+                lfo_bits: lfo_bits * 6.0,
+                lfo_octaves: octaves * 3.0,
+                follow_bits: follow * 6.0,
+                follow_attack_ms: attack * 250.0,
+                follow_release_ms: release * 2500.0,
+                harmonic: harmonic * 32.0,
+                glide_ms: glide * 250.0,
             },
         )
 }
@@ -55,6 +95,8 @@ fn render(first: Settings, second: Settings, switch_at: usize, x: &[Vec<f32>; 2]
     for w in bounds.windows(2) {
         if w[0] == switch_at.min(n) {
             engine.set_settings(second);
+            // A note from here on: the Sample Rate follows it.
+            engine.note_on((switch_at % 128) as u8);
         }
         let (l, r) = y.split_at_mut(1);
         engine.process(&mut [&mut l[0][w[0]..w[1]], &mut r[0][w[0]..w[1]]]);

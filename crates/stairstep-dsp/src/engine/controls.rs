@@ -1,10 +1,13 @@
 //! The continuous controls: one linear ramp each ([`Ramps`]), and per chunk their values at
 //! every sample ([`Controls`]), which the general path reads.
 
+use super::general::sanitize;
+use super::settings::{MAX_RATE, MIN_RATE};
 use super::settings::{Settings, db_to_gain};
 use super::{CHUNK, Engine};
 use crate::filter::{CUTOFF_RATIO, SECTIONS, SvfCoefficients, butterworth};
-use crate::quantizer::{Grid, GridBlock};
+use crate::follower::{amount, coefficient};
+use crate::quantizer::{Grid, GridBlock, MAX_BITS, MIN_BITS, QuantizerMode, round_half_even};
 use crate::smoother::{LinearRamp, RAMP_MS};
 
 /// A continuous control, with a ramp of its own.
@@ -137,6 +140,32 @@ pub(super) struct Controls {
     pub(super) all_taken: bool,
     /// What the arrays hold in full from an earlier chunk.
     pub(super) steady: Steady,
+    /// The LFO's value per sample, -1 to 1 (written only while it modulates something).
+    pub(super) lfo: [f32; CHUNK],
+    /// The follower's modulation amount per sample, 0 to 1 (written only while it modulates).
+    pub(super) follow: [f32; CHUNK],
+    /// The last modulated grid: the bit depth (in steps of [`MOD_BITS_STEP`]) and quantizer it
+    /// is for.
+    pub(super) mod_grid: (Grid, f32, QuantizerMode),
+    /// The last modulated rate: its log2 (in steps of [`MOD_OCTAVE_STEP`]), the rate in Hz and
+    /// the filters' coefficients for it (`None` until the filters first need them).
+    pub(super) mod_rate: (f32, f32, Option<[SvfCoefficients; SECTIONS]>),
+    /// The filters' coefficients at the host rate, for the samples of a moving rate that are
+    /// not reduced.
+    pub(super) unreduced: [SvfCoefficients; SECTIONS],
+}
+
+/// The modulated bit depth moves in steps of this many bits (0.1 dB of quantizer step size:
+/// inaudible as steps, and the grid's two `exp2` are computed only when it moves a step).
+pub const MOD_BITS_STEP: f32 = 1.0 / 64.0;
+/// The LFO-modulated Sample Rate moves in steps of this many octaves (1.2 cents), for the same
+/// reason (an `exp2` and, with the filters, their coefficients per step).
+pub const MOD_OCTAVE_STEP: f32 = 1.0 / 1024.0;
+
+/// `v` rounded to a multiple of `step` (a power of two), ties to even.
+#[inline(always)]
+fn snap_to(v: f32, step: f32) -> f32 {
+    round_half_even(v / step) * step
 }
 
 /// Settled values the control arrays hold at every one of their [`CHUNK`] samples, so a chunk
@@ -187,17 +216,45 @@ impl Engine {
         self.grid_cache.0
     }
 
-    /// Compute the next `n` samples of every control.
+    /// Compute the next `n` samples of every control for the chunk of `channels` at `start`
+    /// (the follower reads their input).
     ///
     /// NOTE: A settled control's array is written whole (all [`CHUNK`] samples) once and then
     ///       left alone while it stays settled ([`Steady`]); a moving one is written for the
     ///       chunk's `n` samples.
-    pub(super) fn fill_controls(&mut self, n: usize) {
-        let mode = self.settings.quantizer;
+    pub(super) fn fill_controls(&mut self, channels: &[&mut [f32]], start: usize, n: usize) {
+        self.fill_modulators(channels, start, n);
+        let s = self.settings;
+        let mode = s.quantizer;
         let settled = self.settled_grid();
+        let note = self.note_rate();
         let c = &mut *self.controls;
         let r = &mut self.ramps;
-        if r[Ramp::Bits].is_ramping() {
+        let (lfo_bits, follow_bits) = (s.lfo_bits != 0.0, s.follow_bits != 0.0);
+        if lfo_bits || follow_bits {
+            // NOTE: The knob's ramp, plus the LFO, plus the follower, in that order, snapped to
+            //       a 1/64 bit; the grid of a depth is always `Grid::new`'s.
+            c.steady.grid = None;
+            for i in 0..n {
+                let mut bits = r[Ramp::Bits].next_value();
+                if lfo_bits {
+                    bits += c.lfo[i] * s.lfo_bits;
+                }
+                if follow_bits {
+                    bits += c.follow[i] * s.follow_bits;
+                }
+                let bits = snap_to(bits.clamp(MIN_BITS, MAX_BITS), MOD_BITS_STEP);
+                if bits != c.mod_grid.1 || mode != c.mod_grid.2 {
+                    c.mod_grid = (Grid::new(bits, mode), bits, mode);
+                }
+                let g = c.mod_grid.0;
+                c.inv_step[i] = g.inv_step;
+                c.step[i] = g.step;
+                c.k_min[i] = g.k_min;
+                c.k_max[i] = g.k_max;
+            }
+            self.monitor.bits = Some(c.mod_grid.1);
+        } else if r[Ramp::Bits].is_ramping() {
             c.steady.grid = None;
             for i in 0..n {
                 let g = Grid::new(r[Ramp::Bits].next_value(), mode);
@@ -206,8 +263,10 @@ impl Engine {
                 c.k_min[i] = g.k_min;
                 c.k_max[i] = g.k_max;
             }
+            self.monitor.bits = None;
         } else {
             c.fill_grid(settled);
+            self.monitor.bits = None;
         }
         let arrays = [&mut c.mix, &mut c.gain, &mut c.bypass, &mut c.drive, &mut c.jitter];
         let ramps = [Ramp::Mix, Ramp::Gain, Ramp::Bypass, Ramp::Drive, Ramp::Jitter];
@@ -224,28 +283,61 @@ impl Engine {
 
         // Sample rate: the hold's increment, and the filters' coefficients when reduced.
         let fs = self.sample_rate;
-        let filters = self.settings.prefilter || self.settings.postfilter;
-        c.filter_fixed = !r[Ramp::Rate].is_ramping();
+        let filters = s.prefilter || s.postfilter;
+        let lfo_rate = s.lfo_octaves != 0.0;
+        let moving = r[Ramp::Rate].is_ramping() || (note.is_some() && self.glide.is_moving());
+        c.filter_fixed = !moving && !lfo_rate;
         c.all_taken = false;
-        if r[Ramp::Rate].is_ramping() {
+        if moving || lfo_rate {
             c.steady.rate = None;
+            let (lo, hi) = (libm::log2f(MIN_RATE), libm::log2f(MAX_RATE));
             for i in 0..n {
-                let log_rate = r[Ramp::Rate].next_value();
-                // NOTE: Once the ramp lands, the plain rate (as in the settled branch below),
-                //       so the output does not depend on where a chunk boundary falls.
-                let rate = if r[Ramp::Rate].is_ramping() { libm::exp2f(log_rate) } else { self.settings.rate };
+                // The knob's ramp moves on under a note, so it is where it should be on release.
+                let knob = r[Ramp::Rate].next_value();
+                // NOTE: Once a ramp or glide lands, the plain rate (as in the settled branch
+                //       below), so the output does not depend on where a chunk boundary falls.
+                let (log_rate, plain) = match note {
+                    Some(hz) => {
+                        let v = self.glide.next_value();
+                        (v, (!self.glide.is_moving()).then_some(hz))
+                    }
+                    None => (knob, (!r[Ramp::Rate].is_ramping()).then_some(s.rate)),
+                };
+                let rate = if lfo_rate {
+                    let log_rate = snap_to((log_rate + c.lfo[i] * s.lfo_octaves).clamp(lo, hi), MOD_OCTAVE_STEP);
+                    if log_rate != c.mod_rate.0 {
+                        c.mod_rate = (log_rate, libm::exp2f(log_rate).clamp(MIN_RATE, MAX_RATE), None);
+                    }
+                    c.mod_rate.1
+                } else {
+                    plain.unwrap_or_else(|| libm::exp2f(log_rate))
+                };
                 c.increment[i] = rate as f64 / fs as f64;
                 c.reduced[i] = rate < fs;
-                if filters && c.reduced[i] {
-                    let coefficients = butterworth(CUTOFF_RATIO * rate, fs);
+                // NOTE: Where the rate is not reduced the filters pass the signal, but their
+                //       states still follow it with this sample's coefficients: those of the
+                //       host rate, not whatever an earlier chunk left there (which made a
+                //       render after `reset` differ; found by the property test).
+                if filters {
+                    let coefficients = if !c.reduced[i] {
+                        c.unreduced
+                    } else if lfo_rate {
+                        *c.mod_rate.2.get_or_insert_with(|| butterworth(CUTOFF_RATIO * rate, fs))
+                    } else {
+                        butterworth(CUTOFF_RATIO * rate, fs)
+                    };
                     for (section, &k) in c.filter.iter_mut().zip(&coefficients) {
                         section[i] = k;
                     }
                 }
+                if i + 1 == n {
+                    self.monitor.rate = (lfo_rate || note.is_some()).then_some(rate);
+                }
             }
         } else {
             // NOTE: The plain rate, not exp2(log2(rate)), so 8000 Hz is exactly 8000 Hz.
-            let rate = self.settings.rate;
+            let rate = note.unwrap_or(s.rate);
+            self.monitor.rate = note;
             if c.steady.rate != Some(rate.to_bits()) {
                 c.increment.fill(rate as f64 / fs as f64);
                 c.reduced.fill(rate < fs);
@@ -267,5 +359,35 @@ impl Engine {
             }
         }
         self.clock.fill(&c.increment[..n], &c.jitter[..n], &mut c.take[..n]);
+    }
+
+    /// The LFO's and the follower's values for the chunk, each only while it modulates
+    /// something (the LFO's position moves on regardless).
+    fn fill_modulators(&mut self, channels: &[&mut [f32]], start: usize, n: usize) {
+        let s = &self.settings;
+        let c = &mut *self.controls;
+        if s.lfo_bits != 0.0 || s.lfo_octaves != 0.0 {
+            self.lfo.fill(s.lfo_shape, &mut c.lfo[..n]);
+        } else {
+            self.lfo.advance(n);
+        }
+        if s.follow_bits != 0.0 {
+            // The louder channel's level, sanitized as the chain sanitizes it.
+            let level = &mut c.follow[..n];
+            level.fill(0.0);
+            for channel in channels.iter().take(self.channels.len()) {
+                for (l, &x) in level.iter_mut().zip(&channel[start..start + n]) {
+                    *l = l.max(sanitize(x).abs());
+                }
+            }
+            let fs = self.sample_rate;
+            let (attack, release) = (coefficient(s.follow_attack_ms, fs), coefficient(s.follow_release_ms, fs));
+            // In place: each sample's level is read before its envelope is written.
+            let mut envelope = [0.0; CHUNK];
+            self.follower.process(level, attack, release, &mut envelope[..n]);
+            for (a, &e) in level.iter_mut().zip(&envelope[..n]) {
+                *a = amount(e);
+            }
+        }
     }
 }

@@ -26,7 +26,7 @@ impl Engine {
         // NOTE: Decided before the controls advance: a ramp that ends inside this chunk
         //       still needs the crossfade for its first samples.
         let bypassed = !self.ramps[Ramp::Bypass].is_ramping() && self.ramps[Ramp::Bypass].target() == 1.0;
-        self.fill_controls(n);
+        self.fill_controls(channels, start, n);
         let ours = self.channels.len().min(channels.len());
         let (ours, extra) = channels.split_at_mut(ours);
         for channel in extra {

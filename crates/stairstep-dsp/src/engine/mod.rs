@@ -23,7 +23,7 @@
 //! - `router.rs`: which code computes each chunk, and why each choice is exact.
 //! - `general.rs`: the general path, every stage on the control arrays: the definition.
 //! - `settled.rs`: the settled paths, the same bits with less work where most stages idle.
-//! - `tests.rs`, `chain_tests.rs`, `fast_path_tests.rs`: their tests.
+//! - `tests.rs`, `chain_tests.rs`, `fast_path_tests.rs`, `movement_tests.rs`: their tests.
 
 mod controls;
 mod general;
@@ -36,18 +36,23 @@ mod chain_tests;
 #[cfg(test)]
 mod fast_path_tests;
 #[cfg(test)]
+mod movement_tests;
+#[cfg(test)]
 mod tests;
 
 pub use settings::{
-    BITS_SNAP, Listen, MAX_DRIVE_DB, MAX_INPUT, MAX_OUTPUT_DB, MAX_RATE, MIN_OUTPUT_DB, MIN_RATE, Settings, db_to_gain,
-    snap_bits,
+    BITS_SNAP, Listen, MAX_DRIVE_DB, MAX_INPUT, MAX_MOD_BITS, MAX_MOD_OCTAVES, MAX_OUTPUT_DB, MAX_RATE, MIN_OUTPUT_DB,
+    MIN_RATE, Settings, db_to_gain, snap_bits,
 };
 
 use crate::dither::Dither;
 use crate::filter::{CUTOFF_RATIO, LowPass, SECTIONS, SvfCoefficients, butterworth};
+use crate::follower::Follower;
 use crate::hold::{Hold, HoldClock};
+use crate::lfo::{Lfo, LfoRate, Transport};
+use crate::notes::{Glide, Notes, note_hz};
 use crate::oversample::{Delay, LATENCY, Oversampler};
-use crate::quantizer::{Grid, QuantizerMode};
+use crate::quantizer::{Grid, MAX_BITS, QuantizerMode};
 use crate::shaping::ShapingState;
 use crate::simd::{Dispatch, Level};
 use controls::{Controls, Ramps};
@@ -80,6 +85,22 @@ struct Scratch {
     chain: [f32; CHUNK],
     /// The dry signal delayed by [`LATENCY`].
     delayed: [f32; CHUNK],
+}
+
+/// The LFO's rate under `s`.
+fn lfo_rate(s: &Settings) -> LfoRate {
+    if s.lfo_sync { LfoRate::Synced(s.lfo_division, s.lfo_timing) } else { LfoRate::Hz(s.lfo_hz) }
+}
+
+/// The modulated values at the last sample processed (for the editor).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Monitor {
+    /// Bit depth the quantizer used, when modulated (LFO or follower); `None`: the knob's.
+    pub bits: Option<f32>,
+    /// Sample Rate the hold used, Hz, when modulated or note-tracked; `None`: the knob's.
+    pub rate: Option<f32>,
+    /// The note the Sample Rate follows, if one is held.
+    pub note: Option<u8>,
 }
 
 /// One channel's state.
@@ -152,6 +173,16 @@ pub struct Engine {
     /// The stages that act under the current settings (for the router), updated whenever the
     /// settings change.
     busy: router::Stages,
+    /// The LFO's position (shared by all channels).
+    lfo: Lfo,
+    /// The envelope follower (all channels: the louder leads).
+    follower: Follower,
+    /// The notes held, for note-tracked Sample Rate.
+    notes: Notes,
+    /// The note-tracked rate, log2 Hz, gliding between notes.
+    glide: Glide,
+    /// What the modulation did at the last sample processed, for the editor.
+    monitor: Monitor,
     /// Tests: every block down the general path (the definition the others are held to).
     #[cfg(test)]
     force_general: bool,
@@ -207,6 +238,11 @@ impl Engine {
                 filter_fixed: false,
                 all_taken: false,
                 steady: Default::default(),
+                lfo: [0.0; CHUNK],
+                follow: [0.0; CHUNK],
+                mod_grid: (Grid::new(MAX_BITS, QuantizerMode::MidTread), f32::NAN, QuantizerMode::MidTread),
+                mod_rate: (f32::NAN, MAX_RATE, None),
+                unreduced: butterworth(CUTOFF_RATIO * sample_rate, sample_rate),
             }),
             scratch: Box::new(std::array::from_fn(|_| Scratch {
                 dry: [0.0; CHUNK],
@@ -217,6 +253,11 @@ impl Engine {
             })),
             fresh: true,
             busy: router::Stages::default(),
+            lfo: Lfo::new(sample_rate, lfo_rate(&s)),
+            follower: Follower::default(),
+            notes: Notes::default(),
+            glide: Glide::default(),
+            monitor: Monitor::default(),
             #[cfg(test)]
             force_general: false,
         };
@@ -265,7 +306,72 @@ impl Engine {
         } else {
             self.ramps.retarget(&s);
         }
+        self.lfo.set_rate(lfo_rate(&s));
+        // Harmonic or Glide may have changed the held note's rate.
+        self.track_note();
         self.busy = self.busy_stages();
+    }
+
+    /// The host's transport at the next sample (call before each block; the LFO follows it).
+    pub fn set_transport(&mut self, transport: &Transport) {
+        self.lfo.set_transport(transport);
+    }
+
+    /// Note `note` (MIDI 0 to 127) pressed at the next sample: the Sample Rate follows it.
+    pub fn note_on(&mut self, note: u8) {
+        self.notes.note_on(note);
+        self.clock.retrigger();
+        self.track_note();
+    }
+
+    /// Note `note` released at the next sample.
+    pub fn note_off(&mut self, note: u8) {
+        self.notes.note_off(note);
+        self.track_note();
+    }
+
+    /// Every note released at the next sample.
+    pub fn all_notes_off(&mut self) {
+        self.notes.all_off();
+        self.track_note();
+    }
+
+    /// Pitch bend at the next sample, MIDI's normalized 0..1 (0.5: centre; ±2 semitones).
+    pub fn pitch_bend(&mut self, normalized: f32) {
+        self.notes.set_bend(normalized);
+        self.track_note();
+    }
+
+    /// The held note's rate in Hz (the plain value the hold uses once any glide has landed).
+    fn note_rate(&self) -> Option<f32> {
+        let hz = note_hz(self.notes.current()?, self.notes.bend(), self.settings.harmonic);
+        Some(hz.clamp(MIN_RATE, MAX_RATE))
+    }
+
+    /// The Sample Rate the hold runs at when nothing moves: the held note's, else the knob's.
+    fn rate_now(&self) -> f32 {
+        self.note_rate().unwrap_or(self.settings.rate)
+    }
+
+    /// Point the glide at the held note's rate (after a note, bend or Harmonic change), or
+    /// hand the rate back to the knob when no note is held.
+    fn track_note(&mut self) {
+        let was_tracking = self.monitor.note.is_some();
+        self.monitor.note = self.notes.current();
+        if let Some(hz) = self.note_rate() {
+            if !was_tracking {
+                // From no note: glide from where the knob has the rate now.
+                self.glide.jump(self.ramps[controls::Ramp::Rate].value());
+            }
+            let samples = (self.settings.glide_ms as f64 * 1e-3 * self.sample_rate as f64).round() as u32;
+            self.glide.glide_to(libm::log2f(hz), samples);
+        }
+        self.busy = self.busy_stages();
+    }
+
+    /// What the modulation did at the last sample processed: for the editor.
+    pub fn monitor(&self) -> Monitor {
+        self.monitor
     }
 
     /// Forget the past: ramps jump to the current settings and dither restarts its stream, so
@@ -276,6 +382,12 @@ impl Engine {
             c.reset();
         }
         self.clock.reset();
+        self.lfo.reset();
+        self.follower.reset();
+        self.notes.reset();
+        self.glide = Glide::default();
+        self.monitor = Monitor::default();
+        self.busy = self.busy_stages();
         self.fresh = true;
     }
 
@@ -298,7 +410,8 @@ impl Engine {
             // The settled paths other than the tapped one take the rest of the call at once:
             // nothing can change within it.
             let tapped = tap.is_some();
-            start += match self.route(tapped) {
+            let path = self.route(tapped);
+            let done = match path {
                 Path::General => {
                     self.general_chunk(channels, start, n, tap.as_deref_mut());
                     n
@@ -325,6 +438,13 @@ impl Engine {
                     rest
                 }
             };
+            if path != Path::General {
+                // The general path moves the LFO as it reads it; the others do not read it.
+                self.lfo.advance(done);
+                self.monitor.bits = None;
+                self.monitor.rate = None;
+            }
+            start += done;
         }
     }
 }

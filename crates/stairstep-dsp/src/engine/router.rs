@@ -140,7 +140,7 @@ impl Engine {
     /// - The analysis (`tapped`) sees what the general path hands it, only through
     ///   [`Path::FusedTapped`]; the others would need their loops run twice.
     pub(super) fn route(&self, tapped: bool) -> Path {
-        if self.forced_general() || !self.ramps.settled() {
+        if self.forced_general() || !self.ramps.settled() || self.modulated() {
             return Path::General;
         }
         let busy = self.busy;
@@ -167,7 +167,7 @@ impl Engine {
         match stage {
             Stage::Drive => self.ramps[Ramp::Drive].target() == 1.0,
             Stage::PreFilter => !s.prefilter,
-            Stage::Hold => s.rate >= self.sample_rate,
+            Stage::Hold => self.rate_now() >= self.sample_rate,
             Stage::Curve => s.curve == Curve::Linear,
             Stage::Dither => s.dither == DitherMode::Off,
             Stage::Quantizer => false,
@@ -178,6 +178,13 @@ impl Engine {
             Stage::Output => self.ramps[Ramp::Gain].target() == 1.0 && s.listen == Listen::Output,
             Stage::Bypass => self.ramps[Ramp::Bypass].target() == 0.0,
         }
+    }
+
+    /// Whether the LFO, the follower or a note's glide moves a control: then the control arrays
+    /// change from sample to sample, which only the general path reads.
+    pub(super) fn modulated(&self) -> bool {
+        let s = &self.settings;
+        s.lfo_bits != 0.0 || s.lfo_octaves != 0.0 || s.follow_bits != 0.0 || self.glide.is_moving()
     }
 
     /// Whether a test has sent every block down the general path.

@@ -3,6 +3,9 @@
 
 use crate::curve::Curve;
 use crate::dither::DitherMode;
+use crate::follower::{MAX_ATTACK_MS, MAX_RELEASE_MS, MIN_MS};
+use crate::lfo::{Division, LfoShape, MAX_HZ, MIN_HZ, Timing};
+use crate::notes::{MAX_GLIDE_MS, MAX_HARMONIC};
 use crate::quantizer::{MAX_BITS, MIN_BITS, QuantizerMode};
 use crate::shaping::Shaping;
 
@@ -53,7 +56,39 @@ pub struct Settings {
     /// Anti-alias the (undithered, unshaped) quantizer: 4x oversampled ADAA, [`LATENCY`](crate::oversample::LATENCY)
     /// samples of latency.
     pub antialias: bool,
+    /// The LFO's waveform.
+    pub lfo_shape: LfoShape,
+    /// Whether the LFO follows the host's tempo (`lfo_division`, `lfo_timing`) or runs at
+    /// `lfo_hz`.
+    pub lfo_sync: bool,
+    /// Free LFO rate, Hz, [`MIN_HZ`] to [`MAX_HZ`].
+    pub lfo_hz: f32,
+    /// Synced LFO period as a note value.
+    pub lfo_division: Division,
+    /// Straight, dotted or triplet.
+    pub lfo_timing: Timing,
+    /// LFO depth on Bit Depth, ±[`MAX_MOD_BITS`] bits at the LFO's peaks.
+    pub lfo_bits: f32,
+    /// LFO depth on Sample Rate, ±[`MAX_MOD_OCTAVES`] octaves at the LFO's peaks.
+    pub lfo_octaves: f32,
+    /// Envelope follower depth on Bit Depth, ±[`MAX_MOD_BITS`] bits at full scale (nothing at
+    /// -60 dBFS and below): negative crushes loud passages harder.
+    pub follow_bits: f32,
+    /// Follower attack time constant, ms, 0.1 to 500.
+    pub follow_attack_ms: f32,
+    /// Follower release time constant, ms, 0.1 to 5000.
+    pub follow_release_ms: f32,
+    /// Note tracking: the held note's frequency times this (a whole number, 1 to 64) is the
+    /// Sample Rate.
+    pub harmonic: f32,
+    /// Note tracking: time to glide from one note's rate to the next, ms, 0 to 500.
+    pub glide_ms: f32,
 }
+
+/// Largest modulation depth on Bit Depth, bits.
+pub const MAX_MOD_BITS: f32 = 12.0;
+/// Largest LFO depth on Sample Rate, octaves.
+pub const MAX_MOD_OCTAVES: f32 = 6.0;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -73,6 +108,18 @@ impl Default for Settings {
             curve: Curve::Linear,
             drive_db: 0.0,
             antialias: false,
+            lfo_shape: LfoShape::Sine,
+            lfo_sync: true,
+            lfo_hz: 1.0,
+            lfo_division: Division::N4,
+            lfo_timing: Timing::Straight,
+            lfo_bits: 0.0,
+            lfo_octaves: 0.0,
+            follow_bits: 0.0,
+            follow_attack_ms: 5.0,
+            follow_release_ms: 100.0,
+            harmonic: 1.0,
+            glide_ms: 0.0,
         }
     }
 }
@@ -121,6 +168,14 @@ impl Settings {
             rate: clamp_or(self.rate, MIN_RATE, MAX_RATE, d.rate),
             jitter: clamp_or(self.jitter, 0.0, 1.0, d.jitter),
             drive_db: clamp_or(self.drive_db, 0.0, MAX_DRIVE_DB, d.drive_db),
+            lfo_hz: clamp_or(self.lfo_hz, MIN_HZ, MAX_HZ, d.lfo_hz),
+            lfo_bits: clamp_or(self.lfo_bits, -MAX_MOD_BITS, MAX_MOD_BITS, 0.0),
+            lfo_octaves: clamp_or(self.lfo_octaves, -MAX_MOD_OCTAVES, MAX_MOD_OCTAVES, 0.0),
+            follow_bits: clamp_or(self.follow_bits, -MAX_MOD_BITS, MAX_MOD_BITS, 0.0),
+            follow_attack_ms: clamp_or(self.follow_attack_ms, MIN_MS, MAX_ATTACK_MS, d.follow_attack_ms),
+            follow_release_ms: clamp_or(self.follow_release_ms, MIN_MS, MAX_RELEASE_MS, d.follow_release_ms),
+            harmonic: clamp_or(self.harmonic, 1.0, MAX_HARMONIC, d.harmonic).round(),
+            glide_ms: clamp_or(self.glide_ms, 0.0, MAX_GLIDE_MS, d.glide_ms),
             ..self
         }
     }
