@@ -7,6 +7,7 @@
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use stairstep::analysis::analysis_channel;
 use stairstep::dsp::engine::{DEFAULT_SEED, Engine, Settings};
+use stairstep::dsp::lfo::LfoShape;
 #[cfg(target_arch = "x86_64")]
 use stairstep::dsp::simd::Level;
 use stairstep::dsp::{Curve, DitherMode, Shaping};
@@ -17,6 +18,9 @@ const SR: f32 = 48000.0;
 
 fn modes() -> Vec<(&'static str, Settings)> {
     let base = Settings::default();
+    // A free 2 Hz sine (no host transport here), ±4 bits around 8.
+    let lfo_free = Settings { lfo_shape: LfoShape::Sine, lfo_sync: false, lfo_hz: 2.0, ..base };
+    let lfo_bits = Settings { lfo_bits: 4.0, ..lfo_free };
     vec![
         ("plain 8-bit", base),
         ("TPDF", Settings { dither: DitherMode::Tpdf, ..base }),
@@ -32,6 +36,16 @@ fn modes() -> Vec<(&'static str, Settings)> {
         ("rate 8 kHz + filters", Settings { rate: 8000.0, jitter: 0.2, prefilter: true, postfilter: true, ..base }),
         ("anti-alias", Settings { bits: 6.0, antialias: true, ..base }),
         ("bypassed", Settings { bypass: true, dither: DitherMode::Tpdf, ..base }),
+        // Movement (#26): what the LFO and the follower add on the general path (the Mix 50 %
+        // mode without them is the reference), and on the rate with both filters.
+        ("LFO on Bit Depth (Mix 50 %)", Settings { mix: 0.5, ..lfo_bits }),
+        ("follower on Bit Depth (Mix 50 %)", Settings { mix: 0.5, follow_bits: -4.0, ..base }),
+        ("LFO + follower (Mix 50 %)", Settings { mix: 0.5, follow_bits: -4.0, ..lfo_bits }),
+        ("LFO on Bit Depth", lfo_bits),
+        (
+            "LFO on rate 8 kHz + filters",
+            Settings { rate: 8000.0, jitter: 0.2, prefilter: true, postfilter: true, lfo_octaves: 1.0, ..lfo_free },
+        ),
     ]
 }
 

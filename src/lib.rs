@@ -277,6 +277,11 @@ impl ClapPlugin for Stairstep {
                     self.params.visit(id, Slot(&mut *page));
                 }
             });
+            section.add_page("Movement", |page| {
+                for id in params::MOVEMENT_PAGE {
+                    self.params.visit(id, Slot(&mut *page));
+                }
+            });
         });
     }
 }

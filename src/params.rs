@@ -413,6 +413,10 @@ pub trait Visit {
 /// top row, noise and levels below.
 pub const REMOTE_PAGE: [&str; 8] = ["bits", "rate", "dither", "shaping", "drive", "mix", "output", "jitter"];
 
+/// The second remote-controls page: the movement (depths on top, how it moves below).
+pub const MOVEMENT_PAGE: [&str; 8] =
+    ["lfo-bits", "lfo-octaves", "follow-bits", "harmonic", "lfo-division", "lfo-shape", "lfo-rate", "glide"];
+
 /// An enum parameter whatever its enum: what the by-id code and the state repair need.
 pub trait Choice {
     /// The choices' stable ids (the saved-state contract).
@@ -906,11 +910,14 @@ mod tests {
     #[test]
     fn the_remote_page_names_eight_parameters_once() {
         let p = StairstepParams::default();
-        let mut ids = REMOTE_PAGE.to_vec();
-        ids.sort();
-        ids.dedup();
-        assert_eq!(ids.len(), 8);
-        assert!(REMOTE_PAGE.iter().all(|id| p.visit(id, Kind).is_some()), "{REMOTE_PAGE:?}");
+        for page in [REMOTE_PAGE, MOVEMENT_PAGE] {
+            let mut ids = page.to_vec();
+            ids.sort();
+            ids.dedup();
+            assert_eq!(ids.len(), 8);
+            assert!(page.iter().all(|id| p.visit(id, Kind).is_some()), "{page:?}");
+        }
+        assert!(REMOTE_PAGE.iter().all(|id| !MOVEMENT_PAGE.contains(id)), "no parameter on both pages");
         // The visit hands over the parameter of the table's kind.
         let kinds: Vec<_> = IDS.iter().filter_map(|id| p.visit(id, Kind)).collect();
         let continuous: Vec<_> = IDS.iter().map(|id| p.is_continuous(id)).collect();

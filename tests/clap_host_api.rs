@@ -38,12 +38,15 @@ fn parameters_come_in_groups_and_continuous_ones_accept_modulation() {
     let Some(path) = bundle(false) else { return };
     let (_entry, mut instance) = open(&path);
     let infos = param_infos(&mut instance);
-    assert_eq!(infos.len(), 15);
+    assert_eq!(infos.len(), 27);
     let groups = [
         ("Crush", &["bits", "quantizer", "curve", "drive", "antialias"][..]),
         ("Noise", &["dither", "shaping"]),
         ("Rate", &["rate", "jitter", "prefilter", "postfilter"]),
         ("Output", &["mix", "output", "listen", "bypass"]),
+        ("LFO", &["lfo-shape", "lfo-sync", "lfo-rate", "lfo-division", "lfo-timing", "lfo-bits", "lfo-octaves"]),
+        ("Follower", &["follow-bits", "follow-attack", "follow-release"]),
+        ("Notes", &["harmonic", "glide"]),
     ];
     for (group, ids) in groups {
         for id in ids {
@@ -57,21 +60,29 @@ fn parameters_come_in_groups_and_continuous_ones_accept_modulation() {
 }
 
 #[test]
-fn one_remote_controls_page_maps_the_eight_main_controls() {
+fn two_remote_controls_pages_map_the_main_controls_and_the_movement() {
     let Some(path) = bundle(false) else { return };
     let (_entry, mut instance) = open(&path);
     let remote: PluginRemoteControls = instance.plugin_handle().get_extension().expect("remote-controls extension");
     let handle = instance.plugin_handle();
-    assert_eq!(remote.count(&handle), 1);
-    let mut buffer = RemoteControlsPageBuffer::new();
-    let page = remote.get(&handle, 0, &mut buffer).expect("page 0");
-    assert_eq!(text(page.page_name), "Crush");
-    assert_eq!(text(page.section_name), "Stairstep");
-    assert!(!page.is_for_preset);
-    let expected = ["bits", "rate", "dither", "shaping", "drive", "mix", "output", "jitter"];
-    let got: Vec<Option<u32>> = page.param_ids.iter().map(|id| id.map(|i| i.get())).collect();
-    let want: Vec<Option<u32>> = expected.iter().map(|id| Some(param_id(id).get())).collect();
-    assert_eq!(got, want, "slots in order: {expected:?}");
+    assert_eq!(remote.count(&handle), 2);
+    let pages: [(&str, [&str; 8]); 2] = [
+        ("Crush", ["bits", "rate", "dither", "shaping", "drive", "mix", "output", "jitter"]),
+        (
+            "Movement",
+            ["lfo-bits", "lfo-octaves", "follow-bits", "harmonic", "lfo-division", "lfo-shape", "lfo-rate", "glide"],
+        ),
+    ];
+    for (index, (name, expected)) in pages.iter().enumerate() {
+        let mut buffer = RemoteControlsPageBuffer::new();
+        let page = remote.get(&handle, index as u32, &mut buffer).expect("page");
+        assert_eq!(text(page.page_name), *name);
+        assert_eq!(text(page.section_name), "Stairstep");
+        assert!(!page.is_for_preset);
+        let got: Vec<Option<u32>> = page.param_ids.iter().map(|id| id.map(|i| i.get())).collect();
+        let want: Vec<Option<u32>> = expected.iter().map(|id| Some(param_id(id).get())).collect();
+        assert_eq!(got, want, "{name}: slots in order: {expected:?}");
+    }
 }
 
 /// Typed text → value → text through the host API, as a host's "type a value" box does.

@@ -75,6 +75,7 @@ fn render(instance: &mut PluginInstance<TestHost>) -> Vec<f32> {
     out
 }
 
+/// The parameters of the layout before Movement (the released sessions' ones).
 const IDS: [&str; 15] = [
     "bits",
     "dither",
@@ -183,8 +184,21 @@ fn a_session_from_the_previous_release_loads_and_saves_unchanged() {
     let json =
         |bytes: &[u8]| -> serde_json::Value { serde_json::from_slice(&bytes[8..]).expect("JSON after the length") };
     let (saved, released) = (json(&save(&mut instance)), json(RELEASE_0_2));
-    assert_eq!(saved["params"], released["params"], "saving the loaded session changes its values");
-    assert_eq!(saved["fields"], released["fields"], "saving the loaded session changes its fields");
+    let (saved_params, released_params) =
+        (saved["params"].as_object().unwrap(), released["params"].as_object().unwrap());
+    for (id, value) in released_params {
+        assert_eq!(&saved_params[id], value, "saving the loaded session changes {id}");
+    }
+    // Layout 2 adds the movement parameters, at their defaults (no movement), and says so.
+    let mut added: Vec<&str> =
+        saved_params.keys().filter(|k| !released_params.contains_key(*k)).map(|k| k.as_str()).collect();
+    added.sort_unstable();
+    let mut expected = stairstep::state::ADDED_IN_LAYOUT_2.to_vec();
+    expected.sort_unstable();
+    assert_eq!(added, expected);
+    assert_eq!(saved_params["lfo-bits"], serde_json::json!({"f32": 0.0}));
+    assert_eq!(saved["fields"]["editor-size"], released["fields"]["editor-size"]);
+    assert_eq!(saved["fields"]["state-version"], "2");
 }
 
 /// JSON that parses but holds wrong, missing or strange values: it loads, known values are

@@ -283,3 +283,36 @@ fn presets_load_from_the_menu_and_save_to_the_user_folder() {
     assert_eq!((s.bits, s.curve), (5.0, Curve::MuLaw));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The Movement page shows the LFO, follower and note controls, and its readout shows what a
+/// real engine's modulation set: a held note's name and rate, and the moving bit depth.
+#[test]
+fn the_movement_page_shows_its_controls_and_the_modulation_at_work() {
+    let mut h = harness();
+    assert!(h.query_by_label("LFO Shape").is_none(), "the Crush page shows first");
+    h.get_by_role_and_label(Role::Button, "Movement").click();
+    h.run_steps(2);
+    for label in ["LFO Shape", "LFO to Bits", "Follow to Bits", "Harmonic", "Glide"] {
+        assert!(h.query_by_label(label).is_some(), "{label} is not on the Movement page");
+    }
+    // Nothing moves yet.
+    assert!(h.query_by_label_contains("now: - · - · note -").is_some());
+
+    // A 2-bit LFO and A3 held through the real engine: the monitor the editor reads.
+    let settings = stairstep::dsp::Settings { lfo_bits: 2.0, ..Default::default() };
+    let mut engine = Engine::new(1, 48000.0, settings, DEFAULT_SEED);
+    engine.note_on(57);
+    let mut x = vec![0.25f32; 6000];
+    engine.process(&mut [&mut x]);
+    let monitor = stairstep::editor::Monitor::default();
+    monitor.store(engine.monitor());
+    h.state_mut().model.monitor = monitor.load();
+    h.run_steps(2);
+    let m = h.state().model.monitor;
+    assert_eq!(m.note, Some(57));
+    assert_eq!(m.rate, Some(220.0));
+    let bits = m.bits.expect("the LFO moves the depth");
+    assert!((6.0..=10.0).contains(&bits) && bits != 8.0, "{bits}");
+    let text = format!("now: {bits:.2} bits · 220 Hz · note A3");
+    assert!(h.query_by_label_contains(&text).is_some(), "no readout {text:?}");
+}

@@ -5,7 +5,7 @@
 //! before nice-plug applies it), and then this asserts:
 //!
 //! 1. No panic, in `sanitize` or in applying the state.
-//! 2. Exactly the plugin's 15 parameter ids are present, each once, and no other.
+//! 2. Exactly the plugin's parameter ids (all 27) are present, each once, and no other.
 //! 3. Every value is valid for its parameter: a number is an `F32`, finite and inside the
 //!    parameter's range; a switch is a `Bool`; a choice is a `String` that is one of the
 //!    parameter's stable ids (nice-plug's `set_from_id` accepts it).
@@ -35,7 +35,8 @@ fuzz_target!(|data: &[u8]| {
 
     let params = StairstepParams::default();
     let map = params.param_map();
-    assert_eq!(map.len(), 15);
+    assert_eq!(map.len(), stairstep::params::IDS.len());
+    assert_eq!(map.len(), 27);
     // A scratch copy for checking choices without touching `params`.
     let scratch = StairstepParams::default();
     let scratch_map = scratch.param_map();
