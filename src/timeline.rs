@@ -133,7 +133,9 @@ pub fn parse_midi(bytes: &[u8]) -> Result<Vec<(f64, Note)>, String> {
                 let note = match message {
                     MidiMessage::NoteOn { key, vel } if u8::from(vel) > 0 => Note::On(key.into()),
                     MidiMessage::NoteOn { key, .. } | MidiMessage::NoteOff { key, .. } => Note::Off(key.into()),
-                    MidiMessage::PitchBend { bend } => Note::Bend(bend.as_f32() * 0.5 + 0.5),
+                    // Raw 14-bit value over 16383, as nice-plug converts MIDI pitch bend (so a
+                    // bend reaches the engine as from a host).
+                    MidiMessage::PitchBend { bend } => Note::Bend(f32::from(u16::from(bend.0)) / 16383.0),
                     MidiMessage::Controller { controller, .. } if matches!(u8::from(controller), 120 | 123) => {
                         Note::AllOff
                     }
@@ -180,7 +182,7 @@ mod tests {
         assert!((notes[2].0 - 1.2).abs() < 1e-12 && notes[2].1 == Note::On(52));
         assert!((notes[3].0 - 1.8).abs() < 1e-12 && notes[3].1 == Note::Off(52));
         let Note::Bend(b) = notes[4].1 else { panic!() };
-        assert!((b - (0x3000 as f32 / 16383.0)).abs() < 1e-3, "{b}");
+        assert_eq!(b, 0x3000 as f32 / 16383.0);
     }
 
     #[test]
