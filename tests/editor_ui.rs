@@ -289,12 +289,19 @@ fn presets_load_from_the_menu_and_save_to_the_user_folder() {
 #[test]
 fn the_movement_page_shows_its_controls_and_the_modulation_at_work() {
     let mut h = harness();
-    assert!(h.query_by_label("LFO Shape").is_none(), "the Crush page shows first");
+    let rows = ["LFO", "Speed", "Division", "To Bits", "To Rate", "Follow", "Attack", "Release", "Harmonic", "Glide"];
+    assert!(h.query_by_label("To Bits").is_none(), "the Crush page shows first");
     h.get_by_role_and_label(Role::Button, "Movement").click();
     h.run_steps(2);
-    for label in ["LFO Shape", "LFO to Bits", "Follow to Bits", "Harmonic", "Glide"] {
+    for label in rows {
         assert!(h.query_by_label(label).is_some(), "{label} is not on the Movement page");
     }
+    assert!(h.query_by_label("Dither").is_none(), "the Crush rows are hidden");
+    // LFO Sync is a toggle named as the host names it, and switches the parameter.
+    assert!(h.state().params.lfo_sync.value());
+    h.get_by_role_and_label(Role::Button, "LFO Sync").click();
+    h.run_steps(2);
+    assert!(!h.state().params.lfo_sync.value());
     // Nothing moves yet.
     assert!(h.query_by_label_contains("now: - · - · note -").is_some());
 
