@@ -398,7 +398,8 @@ pub fn draw(ui: &mut egui::Ui, params: &StairstepParams, setter: &ParamSetter, m
             egui::Grid::new("controls").num_columns(2).spacing([10.0, 6.0]).show(ui, |ui| {
                 for (label, ids) in rows {
                     ui.label(*label);
-                    ui.horizontal(|ui| ids.iter().for_each(|id| control(ui, params, setter, id)));
+                    let width = if ids.len() > 1 { 100.0 } else { 150.0 };
+                    ui.horizontal(|ui| ids.iter().for_each(|id| control_sized(ui, params, setter, id, width)));
                     ui.end_row();
                 }
             });
@@ -440,14 +441,18 @@ pub fn draw(ui: &mut egui::Ui, params: &StairstepParams, setter: &ParamSetter, m
 /// What the modulation does now: the bit depth and Sample Rate it sets and the note held.
 fn movement_readout(ui: &mut egui::Ui, model: &EditorModel) {
     let m = model.monitor;
-    let bits = m.bits.map_or_else(|| "-".to_string(), |b| format!("{b:.2} bits"));
-    let rate = m.rate.map_or_else(|| "-".to_string(), |r| format!("{r:.0} Hz"));
-    let note = m.note.map_or_else(|| "-".to_string(), note_name);
-    ui.label(egui::RichText::new(format!("now: {bits} · {rate} · note {note}")).monospace().color(ACCENT))
-        .on_hover_text(
-            "What the LFO, the follower and the held note set at this moment (\"-\": the knob's value). \
+    let text = if m == dsp::engine::Monitor::default() {
+        "movement: none".to_string()
+    } else {
+        let bits = m.bits.map_or_else(|| "-".to_string(), |b| format!("{b:.2} bits"));
+        let rate = m.rate.map_or_else(|| "-".to_string(), |r| format!("{r:.0} Hz"));
+        let note = m.note.map_or_else(|| "-".to_string(), note_name);
+        format!("now: {bits} · {rate} · note {note}")
+    };
+    ui.label(egui::RichText::new(text).monospace().color(ACCENT)).on_hover_text(
+        "What the LFO, the follower and the held note set at this moment (\"-\": the knob's value). \
              Bit Depth's gauge shows the moving depth as a thin line.",
-        );
+    );
 }
 
 /// Bit Depth: drag (Shift for fine), double-click to reset, mouse wheel, typed entry below.
@@ -638,7 +643,12 @@ pub const ROWS: &[(&str, &[&str])] = &[
 /// The control for parameter `id`, of its kind: a slider, a combo box (a row of buttons for two
 /// choices) or a toggle, with the table's tooltip. Every change is one begin, set, end.
 fn control(ui: &mut egui::Ui, params: &StairstepParams, setter: &ParamSetter, id: &str) {
-    params.visit(id, Control { ui, setter, id, tip: params.tooltip(id) });
+    control_sized(ui, params, setter, id, 150.0);
+}
+
+/// [`control`] with sliders and combo boxes `width` points wide (two share a row at 100).
+fn control_sized(ui: &mut egui::Ui, params: &StairstepParams, setter: &ParamSetter, id: &str, width: f32) {
+    params.visit(id, Control { ui, setter, id, tip: params.tooltip(id), width });
 }
 
 /// [`control`]'s widget for one parameter.
@@ -647,13 +657,15 @@ struct Control<'a> {
     setter: &'a ParamSetter<'a>,
     id: &'a str,
     tip: &'static str,
+    /// Width of a slider or combo box, points.
+    width: f32,
 }
 
 impl Visit for Control<'_> {
     type Output = ();
 
     fn number(self, param: &FloatParam) {
-        self.ui.add(ParamSlider::for_param(param, self.setter).with_width(150.0)).on_hover_text(self.tip);
+        self.ui.add(ParamSlider::for_param(param, self.setter).with_width(self.width)).on_hover_text(self.tip);
     }
 
     fn choice<T: Enum + PartialEq + 'static>(self, param: &EnumParam<T>) {
@@ -669,7 +681,7 @@ impl Visit for Control<'_> {
         } else {
             egui::ComboBox::from_id_salt(self.id)
                 .selected_text(T::variants()[current])
-                .width(150.0)
+                .width(self.width)
                 .show_ui(self.ui, |ui| T::variants().iter().enumerate().for_each(|(i, name)| option(ui, i, name)))
                 .response
                 .on_hover_text(self.tip);
@@ -869,6 +881,11 @@ impl EditorApp {
     /// `monitor`.
     pub fn new(params: Arc<StairstepParams>, reader: Arc<Mutex<AnalysisReader>>, monitor: Arc<Monitor>) -> Self {
         Self { params, reader, model: EditorModel::new(), monitor, gui_context: None }
+    }
+
+    /// Show `page` of controls below Bit Depth.
+    pub fn show_page(&mut self, page: Page) {
+        self.model.page = page;
     }
 
     /// One frame: take new analysis data, draw, ask for the next frame.

@@ -303,7 +303,7 @@ fn the_movement_page_shows_its_controls_and_the_modulation_at_work() {
     h.run_steps(2);
     assert!(!h.state().params.lfo_sync.value());
     // Nothing moves yet.
-    assert!(h.query_by_label_contains("now: - · - · note -").is_some());
+    assert!(h.query_by_label_contains("movement: none").is_some());
 
     // A 2-bit LFO and A3 held through the real engine: the monitor the editor reads.
     let settings = stairstep::dsp::Settings { lfo_bits: 2.0, ..Default::default() };
