@@ -17,8 +17,14 @@ def plugin():
 
 
 def test_parameters_are_the_documented_contract(plugin):
-    params = plugin.parameters
-    # Listed by group (Crush, Noise, Rate, Output); the ids are the contract.
+    everything = plugin.parameters
+    # VST3 carries MIDI pitch bend and CCs as parameters (IMidiMapping): nice-plug adds 16 x 130
+    # of them, flagged hidden and read-only, after ours. Hosts hide them; pedalboard lists them.
+    midi = list(everything)[27:]
+    assert len(midi) == 16 * 130
+    assert all(everything[k].name.startswith("MIDI Ch. ") for k in midi)
+    params = {k: everything[k] for k in list(everything)[:27]}
+    # Listed by group (Crush, Noise, Rate, Output, LFO, Follower, Notes); the ids are the contract.
     assert list(params) == [
         "bit_depth_bits",
         "quantizer",
@@ -35,6 +41,18 @@ def test_parameters_are_the_documented_contract(plugin):
         "output_db",
         "listen",
         "bypass",
+        "lfo_shape",
+        "lfo_sync",
+        "lfo_rate_hz",
+        "lfo_division",
+        "lfo_timing",
+        "lfo_to_bits_bits",
+        "lfo_to_rate_oct",
+        "follow_to_bits_bits",
+        "follow_attack_ms",
+        "follow_release_ms",
+        "harmonic_x",
+        "glide_ms",
     ]
     names = [p.name for p in params.values()]
     assert names == [
@@ -53,7 +71,30 @@ def test_parameters_are_the_documented_contract(plugin):
         "Output",
         "Listen",
         "Bypass",
+        "LFO Shape",
+        "LFO Sync",
+        "LFO Rate",
+        "LFO Division",
+        "LFO Timing",
+        "LFO to Bits",
+        "LFO to Rate",
+        "Follow to Bits",
+        "Follow Attack",
+        "Follow Release",
+        "Harmonic",
+        "Glide",
     ]
+    assert params["lfo_shape"].valid_values == [
+        "Sine",
+        "Triangle",
+        "Saw Up",
+        "Saw Down",
+        "Square",
+        "Sample & Hold",
+        "Smooth Random",
+    ]
+    assert (params["lfo_to_bits_bits"].range[0], params["lfo_to_bits_bits"].range[1]) == (-12.0, 12.0)
+    assert (params["harmonic_x"].range[0], params["harmonic_x"].range[1]) == (1.0, 64.0)
     bits = params["bit_depth_bits"]
     assert bits.label == " bits"
     assert (bits.range[0], bits.range[1]) == (1.0, 24.0)

@@ -47,13 +47,15 @@ impl Follower {
     pub fn process(&mut self, level: &[f32], attack: f32, release: f32, out: &mut [f32]) {
         debug_assert_eq!(level.len(), out.len());
         let mut env = self.env;
+        let (keep_attack, keep_release) = (1.0 - attack, 1.0 - release);
         for (o, &x) in out.iter_mut().zip(level) {
-            let k = if x > env { attack } else { release };
-            env += k * (x - env);
+            // NOTE: env·(1 - k) + k·x rather than env + k·(x - env): k·x does not wait for
+            //       env, so the recurrence is a multiply and an add per sample.
+            let rising = x > env;
+            let (keep, k) = if rising { (keep_attack, attack) } else { (keep_release, release) };
+            env = env * keep + k * x;
             // NOTE: Flush: a long release would otherwise decay into subnormals.
-            if env < 1e-20 {
-                env = 0.0;
-            }
+            env = if env < 1e-20 { 0.0 } else { env };
             *o = env;
         }
         self.env = env;

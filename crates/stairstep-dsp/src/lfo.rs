@@ -1,7 +1,7 @@
 //! The LFO: one low-frequency oscillator that moves Bit Depth and Sample Rate.
 //!
 //! Its position is counted in cycles, as a pure function of the sample index since the last
-//! anchor: `cycles(t) = anchor_cycles + (t - anchor_t)·num/den` (f64; the integer
+//! anchor: `cycles(t) = anchor_cycles + (t - anchor_t)·step` (f64; the integer
 //! difference is converted exactly), so the value at a sample does not depend on how the host
 //! split its blocks. The anchor moves only where the position must be re-derived:
 //! - the host's transport starts, jumps (a locate, a loop) or changes tempo or time signature:
@@ -147,16 +147,39 @@ pub fn value(shape: LfoShape, cycles: f64) -> f32 {
     shape_at(shape, cycle, phase)
 }
 
+/// Positions this close below a whole cycle count as on it: `n·step` can fall a hair short
+/// of a beat the exact arithmetic puts on a sample (at 60 BPM and 48 kHz, sample 48000 is
+/// beat 1.0 exactly, and `48000·(1/48000)` is 1 - 2^-53 or so).
+const CYCLE_TOLERANCE: f64 = 1e-9;
+
+/// `floor(x)` for |x| < 2^51 in f64 arithmetic that vectorises (`f64::floor` is a library call
+/// on baseline x86_64): adding and subtracting 1.5·2^52 rounds to the nearest whole number,
+/// then one step down where that rounded up.
+#[inline(always)]
+fn floor_f64(x: f64) -> f64 {
+    const MAGIC: f64 = 6_755_399_441_055_744.0;
+    let r = (x + MAGIC) - MAGIC;
+    if r > x { r - 1.0 } else { r }
+}
+
+/// The whole cycle `cycles` is in, with [`CYCLE_TOLERANCE`].
+#[inline(always)]
+fn cycle_of(cycles: f64) -> f64 {
+    floor_f64(cycles + CYCLE_TOLERANCE)
+}
+
+/// The phase in [0, 1) of `cycles`, as f32.
+#[inline(always)]
+fn phase_of(cycles: f64) -> f32 {
+    let phase = ((cycles - cycle_of(cycles)).max(0.0)) as f32;
+    // NOTE: The f64 → f32 rounding can give exactly 1.0 just below a cycle's end.
+    if phase >= 1.0 { 0.0 } else { phase }
+}
+
 /// `cycles` as (the cycle's index, the phase in [0, 1) as f32).
 #[inline(always)]
 fn split(cycles: f64) -> (i64, f32) {
-    // NOTE: floor by truncation and a correction: `f64::floor` is a library call on baseline
-    //       x86_64 (no SSE4.1), several times the cost of the rest of a sample.
-    let truncated = cycles as i64;
-    let cycle = if (truncated as f64) > cycles { truncated - 1 } else { truncated };
-    let phase = (cycles - cycle as f64) as f32;
-    // NOTE: The f64 → f32 rounding can give exactly 1.0 just below a cycle's end.
-    (cycle, if phase >= 1.0 { 0.0 } else { phase })
+    (cycle_of(cycles) as i64, phase_of(cycles))
 }
 
 /// The value of `shape` in cycle `cycle` at `phase` in [0, 1).
@@ -247,8 +270,8 @@ pub struct Lfo {
     anchor_cycles: f64,
     /// The sample of `anchor_cycles`.
     anchor_t: i64,
-    /// Cycles per sample, as a fraction (see [`Lfo::cycles_now`]): `speed.0 / speed.1`.
-    speed: (f64, f64),
+    /// Cycles per sample.
+    step: f64,
 }
 
 impl Lfo {
@@ -266,9 +289,9 @@ impl Lfo {
             following: false,
             anchor_cycles: 0.0,
             anchor_t: 0,
-            speed: (0.0, 1.0),
+            step: 0.0,
         };
-        lfo.speed = lfo.speed();
+        lfo.step = lfo.speed();
         lfo
     }
 
@@ -300,28 +323,18 @@ impl Lfo {
         }
     }
 
-    /// Cycles per sample at the rate and tempo in force, as (numerator, denominator).
-    ///
-    /// NOTE: Kept as a fraction so that `n·num/den` is one correctly rounded division of
-    ///       exact values: at 60 BPM and 48 kHz, sample 48000 is exactly cycle 1.0, where
-    ///       `n·(1/48000)` falls a hair short and would put the beat a sample late.
-    fn speed(&self) -> (f64, f64) {
+    /// Cycles per sample at the rate and tempo in force.
+    fn speed(&self) -> f64 {
         match (self.rate, self.period_quarters()) {
-            (_, Some(quarters)) => (self.tempo, 60.0 * self.sample_rate * quarters),
-            (LfoRate::Hz(hz), None) => (hz as f64, self.sample_rate),
+            (_, Some(quarters)) => self.tempo / (60.0 * self.sample_rate * quarters),
+            (LfoRate::Hz(hz), None) => hz as f64 / self.sample_rate,
             _ => unreachable!(),
         }
     }
 
-    /// The cycles `n` samples after the anchor.
-    #[inline(always)]
-    fn cycles_at(anchor: f64, speed: (f64, f64), n: i64) -> f64 {
-        anchor + (n as f64 * speed.0) / speed.1
-    }
-
     /// The cycles at the current sample.
     fn cycles_now(&self) -> f64 {
-        Self::cycles_at(self.anchor_cycles, self.speed, self.t - self.anchor_t)
+        self.anchor_cycles + (self.t - self.anchor_t) as f64 * self.step
     }
 
     /// Anchor the cycles at the current sample to the song position.
@@ -332,14 +345,14 @@ impl Lfo {
             _ => unreachable!(),
         };
         self.anchor_t = self.t;
-        self.speed = self.speed();
+        self.step = self.speed();
     }
 
     /// Carry on from the current phase at the speed now in force.
     fn carry_on(&mut self) {
         self.anchor_cycles = self.cycles_now();
         self.anchor_t = self.t;
-        self.speed = self.speed();
+        self.step = self.speed();
     }
 
     /// Take the rate from the settings (at the current sample).
@@ -404,21 +417,32 @@ impl Lfo {
 
     /// The next `out.len()` values of `shape`, then the position moves past them.
     pub fn fill(&mut self, shape: LfoShape, out: &mut [f32]) {
-        let (c0, speed, base) = (self.anchor_cycles, self.speed, self.t - self.anchor_t);
-        // One loop per shape, so the shape's `match` is not inside the loop.
+        let (c0, step, base) = (self.anchor_cycles, self.step, (self.t - self.anchor_t) as f64);
+        // One loop per shape, so the shape's `match` is not inside the loop; the periodic
+        // shapes need only the phase, in f64 arithmetic that vectorises.
         macro_rules! fill_with {
-            ($($shape:ident),*) => {
+            (periodic: $($shape:ident),*; random: $($random:ident),*) => {
                 match shape {
                     $(LfoShape::$shape => {
+                        // NOTE: Two passes, the phases (f64) and then the shape (f32), so each
+                        //       loop has one lane width and vectorises.
                         for (i, v) in out.iter_mut().enumerate() {
-                            let (cycle, phase) = split(Self::cycles_at(c0, speed, base + i as i64));
-                            *v = shape_at(LfoShape::$shape, cycle, phase);
+                            *v = phase_of(c0 + (base + i as f64) * step);
+                        }
+                        for v in out.iter_mut() {
+                            *v = shape_at(LfoShape::$shape, 0, *v);
+                        }
+                    })*
+                    $(LfoShape::$random => {
+                        for (i, v) in out.iter_mut().enumerate() {
+                            let (cycle, phase) = split(c0 + (base + i as f64) * step);
+                            *v = shape_at(LfoShape::$random, cycle, phase);
                         }
                     })*
                 }
             };
         }
-        fill_with!(Sine, Triangle, SawUp, SawDown, Square, SampleHold, SmoothRandom);
+        fill_with!(periodic: Sine, Triangle, SawUp, SawDown, Square; random: SampleHold, SmoothRandom);
         self.t += out.len() as i64;
     }
 

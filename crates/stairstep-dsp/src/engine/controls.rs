@@ -140,16 +140,22 @@ pub(super) struct Controls {
     pub(super) all_taken: bool,
     /// What the arrays hold in full from an earlier chunk.
     pub(super) steady: Steady,
+    /// The modulated bit depth per sample (written only while something modulates it).
+    pub(super) bits: [f32; CHUNK],
     /// The LFO's value per sample, -1 to 1 (written only while it modulates something).
     pub(super) lfo: [f32; CHUNK],
     /// The follower's modulation amount per sample, 0 to 1 (written only while it modulates).
     pub(super) follow: [f32; CHUNK],
-    /// The last modulated grid: the bit depth (in steps of [`MOD_BITS_STEP`]) and quantizer it
-    /// is for.
-    pub(super) mod_grid: (Grid, f32, QuantizerMode),
+    /// `Grid::new` of every bit depth on the [`MOD_BITS_STEP`] grid from [`MIN_BITS`] to
+    /// [`MAX_BITS`] (index [`mod_grid_index`]), for each quantizer mode (by discriminant):
+    /// computed once in `Engine::new`, so a moving depth costs a lookup, not two `exp2`.
+    pub(super) mod_grids: Box<[[Grid; 2]]>,
     /// The last modulated rate: its log2 (in steps of [`MOD_OCTAVE_STEP`]), the rate in Hz and
     /// the filters' coefficients for it (`None` until the filters first need them).
     pub(super) mod_rate: (f32, f32, Option<[SvfCoefficients; SECTIONS]>),
+    /// The follower's (attack, release) times in ms and their one-pole coefficients (two `exp`
+    /// per change, not per chunk).
+    pub(super) follow_coefficients: ((f32, f32), (f32, f32)),
     /// The filters' coefficients at the host rate, for the samples of a moving rate that are
     /// not reduced.
     pub(super) unreduced: [SvfCoefficients; SECTIONS],
@@ -161,6 +167,25 @@ pub const MOD_BITS_STEP: f32 = 1.0 / 64.0;
 /// The LFO-modulated Sample Rate moves in steps of this many octaves (1.2 cents), for the same
 /// reason (an `exp2` and, with the filters, their coefficients per step).
 pub const MOD_OCTAVE_STEP: f32 = 1.0 / 1024.0;
+
+/// The grids of [`Controls::mod_grids`], allocated and computed once.
+pub(super) fn mod_grid_table() -> Box<[[Grid; 2]]> {
+    let count = ((MAX_BITS - MIN_BITS) / MOD_BITS_STEP) as usize + 1;
+    (0..count)
+        .map(|i| {
+            let bits = MIN_BITS + i as f32 * MOD_BITS_STEP;
+            [Grid::new(bits, QuantizerMode::MidTread), Grid::new(bits, QuantizerMode::MidRise)]
+        })
+        .collect()
+}
+
+/// Where depth `bits` (a multiple of [`MOD_BITS_STEP`] in [`MIN_BITS`, `MAX_BITS`]) sits in
+/// [`Controls::mod_grids`].
+#[inline(always)]
+fn mod_grid_index(bits: f32) -> usize {
+    debug_assert!((MIN_BITS..=MAX_BITS).contains(&bits));
+    ((bits - MIN_BITS) / MOD_BITS_STEP) as usize
+}
 
 /// `v` rounded to a multiple of `step` (a power of two), ties to even.
 #[inline(always)]
@@ -233,27 +258,40 @@ impl Engine {
         let (lfo_bits, follow_bits) = (s.lfo_bits != 0.0, s.follow_bits != 0.0);
         if lfo_bits || follow_bits {
             // NOTE: The knob's ramp, plus the LFO, plus the follower, in that order, snapped to
-            //       a 1/64 bit; the grid of a depth is always `Grid::new`'s.
+            //       a 1/64 bit; the grid of a depth is always `Grid::new`'s, computed once per
+            //       run of samples at the same depth.
             c.steady.grid = None;
-            for i in 0..n {
-                let mut bits = r[Ramp::Bits].next_value();
-                if lfo_bits {
-                    bits += c.lfo[i] * s.lfo_bits;
+            let bits = &mut c.bits[..n];
+            r[Ramp::Bits].fill(bits);
+            if lfo_bits {
+                for (b, &l) in bits.iter_mut().zip(&c.lfo[..n]) {
+                    *b += l * s.lfo_bits;
                 }
-                if follow_bits {
-                    bits += c.follow[i] * s.follow_bits;
-                }
-                let bits = snap_to(bits.clamp(MIN_BITS, MAX_BITS), MOD_BITS_STEP);
-                if bits != c.mod_grid.1 || mode != c.mod_grid.2 {
-                    c.mod_grid = (Grid::new(bits, mode), bits, mode);
-                }
-                let g = c.mod_grid.0;
-                c.inv_step[i] = g.inv_step;
-                c.step[i] = g.step;
-                c.k_min[i] = g.k_min;
-                c.k_max[i] = g.k_max;
             }
-            self.monitor.bits = Some(c.mod_grid.1);
+            if follow_bits {
+                for (b, &f) in bits.iter_mut().zip(&c.follow[..n]) {
+                    *b += f * s.follow_bits;
+                }
+            }
+            for b in bits.iter_mut() {
+                *b = snap_to(b.clamp(MIN_BITS, MAX_BITS), MOD_BITS_STEP);
+            }
+            // NOTE: One lookup per run of samples at the same depth, the arrays filled over
+            //       the run (measured faster than a lookup per sample: 2.90 against 3.25 ns
+            //       per sample per channel with the LFO, 4.68 against 5.15 with the follower).
+            let mode_index = mode as usize;
+            let mut i = 0;
+            while i < n {
+                let depth = bits[i];
+                let run = bits[i..].iter().position(|&b| b != depth).unwrap_or(n - i);
+                let g = c.mod_grids[mod_grid_index(depth)][mode_index];
+                c.inv_step[i..i + run].fill(g.inv_step);
+                c.step[i..i + run].fill(g.step);
+                c.k_min[i..i + run].fill(g.k_min);
+                c.k_max[i..i + run].fill(g.k_max);
+                i += run;
+            }
+            self.monitor.bits = Some(bits[n - 1]);
         } else if r[Ramp::Bits].is_ramping() {
             c.steady.grid = None;
             for i in 0..n {
@@ -381,7 +419,11 @@ impl Engine {
                 }
             }
             let fs = self.sample_rate;
-            let (attack, release) = (coefficient(s.follow_attack_ms, fs), coefficient(s.follow_release_ms, fs));
+            let times = (s.follow_attack_ms, s.follow_release_ms);
+            if c.follow_coefficients.0 != times {
+                c.follow_coefficients = (times, (coefficient(times.0, fs), coefficient(times.1, fs)));
+            }
+            let (attack, release) = c.follow_coefficients.1;
             // In place: each sample's level is read before its envelope is written.
             let mut envelope = [0.0; CHUNK];
             self.follower.process(level, attack, release, &mut envelope[..n]);

@@ -52,7 +52,7 @@ use crate::hold::{Hold, HoldClock};
 use crate::lfo::{Lfo, LfoRate, Transport};
 use crate::notes::{Glide, Notes, note_hz};
 use crate::oversample::{Delay, LATENCY, Oversampler};
-use crate::quantizer::{Grid, MAX_BITS, QuantizerMode};
+use crate::quantizer::{Grid, QuantizerMode};
 use crate::shaping::ShapingState;
 use crate::simd::{Dispatch, Level};
 use controls::{Controls, Ramps};
@@ -238,9 +238,11 @@ impl Engine {
                 filter_fixed: false,
                 all_taken: false,
                 steady: Default::default(),
+                bits: [0.0; CHUNK],
                 lfo: [0.0; CHUNK],
                 follow: [0.0; CHUNK],
-                mod_grid: (Grid::new(MAX_BITS, QuantizerMode::MidTread), f32::NAN, QuantizerMode::MidTread),
+                mod_grids: controls::mod_grid_table(),
+                follow_coefficients: ((f32::NAN, f32::NAN), (0.0, 0.0)),
                 mod_rate: (f32::NAN, MAX_RATE, None),
                 unreduced: butterworth(CUTOFF_RATIO * sample_rate, sample_rate),
             }),

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::lfo::{Division, LfoShape, Timing, Transport};
+use crate::quantizer::QuantizerMode;
 use crate::test_util::*;
 use crate::{DitherMode, Shaping};
 
@@ -289,5 +290,20 @@ fn extremes_stay_finite() {
         // The Post-filter's Butterworth overshoots a full-scale square by up to about 20 %.
         let peak = y[0].iter().fold(0.0f32, |m, v| m.max(v.abs()));
         assert!(y[0].iter().all(|v| v.is_finite()) && peak <= 1.5, "peak {peak}");
+    }
+}
+
+/// The modulated depth's grid table holds `Grid::new` at every 1/64 bit, for both quantizers.
+#[test]
+fn the_modulated_grid_table_is_grid_new() {
+    use super::controls::{MOD_BITS_STEP, mod_grid_table};
+    use crate::quantizer::{Grid, MAX_BITS, MIN_BITS};
+    let table = mod_grid_table();
+    assert_eq!(table.len(), 23 * 64 + 1);
+    for (i, grids) in table.iter().enumerate() {
+        let bits = MIN_BITS + i as f32 * MOD_BITS_STEP;
+        assert!(bits <= MAX_BITS);
+        assert_eq!(grids[0], Grid::new(bits, QuantizerMode::MidTread), "{bits}");
+        assert_eq!(grids[1], Grid::new(bits, QuantizerMode::MidRise), "{bits}");
     }
 }
