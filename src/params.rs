@@ -344,28 +344,12 @@ params_table! {
         tip: "Bits the input's level adds at 0 dBFS (nothing at -60 dBFS): negative crushes loud passages harder, positive crushes quiet ones harder.";
     /// Follower attack, 0.1 to 500 ms.
     follow_attack: FloatParam = "follow-attack" in "Follower" as Number,
-        FloatParam::new(
-            "Follow Attack",
-            5.0,
-            FloatRange::Skewed { min: dsp::follower::MIN_MS, max: dsp::follower::MAX_ATTACK_MS, factor: FloatRange::skew_factor(-2.0) },
-        )
-        .with_step_size(0.01)
-        .with_unit(" ms")
-        .with_value_to_string(formatters::v2s_f32_rounded(1))
-        .with_string_to_value(Arc::new(|s| parse_with_unit(s, "ms"))),
+        time_ms("Follow Attack", 5.0, dsp::follower::MAX_ATTACK_MS),
         dsp: follow_attack_ms = |v| v, help: "follower attack time constant, 0.1 to 500 ms (default 5)",
         tip: "How fast the follower rises with the level (time to 63 % of a step).";
     /// Follower release, 0.1 to 5000 ms.
     follow_release: FloatParam = "follow-release" in "Follower" as Number,
-        FloatParam::new(
-            "Follow Release",
-            100.0,
-            FloatRange::Skewed { min: dsp::follower::MIN_MS, max: dsp::follower::MAX_RELEASE_MS, factor: FloatRange::skew_factor(-2.0) },
-        )
-        .with_step_size(0.01)
-        .with_unit(" ms")
-        .with_value_to_string(formatters::v2s_f32_rounded(1))
-        .with_string_to_value(Arc::new(|s| parse_with_unit(s, "ms"))),
+        time_ms("Follow Release", 100.0, dsp::follower::MAX_RELEASE_MS),
         dsp: follow_release_ms = |v| v, help: "follower release time constant, 0.1 to 5000 ms (default 100)",
         tip: "How fast the follower falls with the level (time to 37 % of a step).";
     /// Note tracking: Sample Rate = note × Harmonic, 1 to 64.
@@ -550,6 +534,21 @@ fn parse_switch(s: &str) -> Option<bool> {
 /// A switch parameter that parses typed text strictly.
 fn switch(name: &str, default: bool) -> BoolParam {
     BoolParam::new(name, default).with_string_to_value(Arc::new(parse_switch))
+}
+
+/// A time in ms from [`dsp::follower::MIN_MS`] to `max`, skewed towards short times, shown with
+/// one decimal and snapped to 0.01 ms (so 5 ms reads back as exactly 5 after the host's
+/// normalized round trip).
+fn time_ms(name: &str, default: f32, max: f32) -> FloatParam {
+    FloatParam::new(
+        name,
+        default,
+        FloatRange::Skewed { min: dsp::follower::MIN_MS, max, factor: FloatRange::skew_factor(-2.0) },
+    )
+    .with_step_size(0.01)
+    .with_unit(" ms")
+    .with_value_to_string(formatters::v2s_f32_rounded(1))
+    .with_string_to_value(Arc::new(|s| parse_with_unit(s, "ms")))
 }
 
 /// A linear continuous parameter in `unit` (" dB", " %"), shown with one decimal and parsed

@@ -10,7 +10,7 @@ use clack_host::utils::FixedPoint;
 use std::path::Path;
 
 mod common;
-use common::{Shared, TestHost, bundle, param_id, process_stereo_events};
+use common::{Shared, TestHost, bundle, param_id, process_stereo_transport};
 
 const SR: f64 = 48000.0;
 
@@ -74,32 +74,17 @@ fn render(path: &Path, input: &[f32], block: usize, bpm: f64, events: &[(usize, 
         let mut l = input[start..start + len].to_vec();
         let mut r = l.clone();
         let output = [&mut out[start..start + len], &mut spare[..len]];
-        let mut in_ports = AudioPorts::with_capacity(2, 1);
-        let mut out_ports = AudioPorts::with_capacity(2, 1);
-        let mut out_events = EventBuffer::new();
-        let audio_in = in_ports.with_input_buffers([AudioPortBuffer {
-            latency: 0,
-            channels: AudioPortBufferType::f32_input_only(
-                [&mut l[..], &mut r[..]].into_iter().map(|buffer| InputChannel { buffer, is_constant: false }),
-            ),
-        }]);
-        let mut audio_out = out_ports.with_output_buffers([AudioPortBuffer {
-            latency: 0,
-            channels: AudioPortBufferType::f32_output_only(output.into_iter()),
-        }]);
-        processor
-            .process(
-                &audio_in,
-                &mut audio_out,
-                &InputEvents::from_buffer(&buffer),
-                &mut OutputEvents::from_buffer(&mut out_events),
-                Some(start as u64),
-                Some(&transport),
-            )
-            .expect("process");
+        let events = InputEvents::from_buffer(&buffer);
+        process_stereo_transport(
+            &mut processor,
+            [&mut l, &mut r],
+            output,
+            &events,
+            Some(start as u64),
+            Some(&transport),
+        );
         start += len;
     }
-    let _ = process_stereo_events::<TestHost>;
     let processor = processor.stop_processing();
     instance.deactivate(processor);
     out

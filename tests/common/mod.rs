@@ -96,6 +96,18 @@ pub fn process_stereo_events<H: HostHandlers>(
     events: &InputEvents,
     steady_time: Option<u64>,
 ) -> usize {
+    process_stereo_transport(processor, input, output, events, steady_time, None)
+}
+
+/// [`process_stereo_events`] with the host's transport for the block.
+pub fn process_stereo_transport<H: HostHandlers>(
+    processor: &mut StartedPluginAudioProcessor<H>,
+    input: [&mut [f32]; 2],
+    output: [&mut [f32]; 2],
+    events: &InputEvents,
+    steady_time: Option<u64>,
+    transport: Option<&clack_host::events::event_types::TransportEvent>,
+) -> usize {
     let mut in_ports = AudioPorts::with_capacity(2, 1);
     let mut out_ports = AudioPorts::with_capacity(2, 1);
     let mut out_events = EventBuffer::new();
@@ -110,7 +122,14 @@ pub fn process_stereo_events<H: HostHandlers>(
         channels: AudioPortBufferType::f32_output_only(output.into_iter()),
     }]);
     processor
-        .process(&audio_in, &mut audio_out, events, &mut OutputEvents::from_buffer(&mut out_events), steady_time, None)
+        .process(
+            &audio_in,
+            &mut audio_out,
+            events,
+            &mut OutputEvents::from_buffer(&mut out_events),
+            steady_time,
+            transport,
+        )
         .expect("process");
     out_events.len() as usize
 }
