@@ -7,9 +7,10 @@ use clack_extensions::params::PluginParams;
 use clack_extensions::state::PluginState;
 use clack_host::events::event_types::ParamValueEvent;
 use clack_host::prelude::*;
+use nice_plug::prelude::Param;
 use stairstep::StairstepParams;
 use stairstep::dsp::engine::{DEFAULT_SEED, Engine};
-use stairstep::params::ParamValue;
+use stairstep::params::{Field, ParamValue};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -42,20 +43,13 @@ fn parameters_set_from_other_threads_while_processing() {
                     let id = &ids[(next(&mut s) % ids.len() as u32) as usize];
                     let value = if params.is_continuous(id) {
                         // Any value in range, via the parameter's own description of it.
-                        match params.get_by_id(id) {
-                            Some(ParamValue::Number(_)) => {
-                                let lo_hi = match id.as_str() {
-                                    "bits" => (1.0, 24.0),
-                                    "rate" => (50.0, 96000.0),
-                                    "output" => (-24.0, 24.0),
-                                    "drive" => (0.0, 36.0),
-                                    _ => (0.0, 100.0),
-                                };
-                                let u = next(&mut s) as f64 / u32::MAX as f64;
-                                ParamValue::Number(lo_hi.0 + u * (lo_hi.1 - lo_hi.0))
-                            }
+                        let (lo, hi) = match params.field(id) {
+                            Some(Field::Number(p)) => (p.preview_plain(0.0) as f64, p.preview_plain(1.0) as f64),
+                            Some(Field::Hz(_)) => (50.0, 96000.0),
                             _ => unreachable!(),
-                        }
+                        };
+                        let u = next(&mut s) as f64 / u32::MAX as f64;
+                        ParamValue::Number(lo + u * (hi - lo))
                     } else {
                         // Switches and choices: a valid one of their current kind.
                         match params.get_by_id(id) {
