@@ -37,9 +37,12 @@ if [ -z "$wine" ]; then
 fi
 
 # Renders of the example loop that every platform must reproduce bit for bit: plain crushing
-# with dither, and two factory presets (µ-law; A-law with rate reduction, filters and Jitter).
+# with dither, and four factory presets (µ-law; A-law with rate reduction, filters and Jitter;
+# the tempo-synced sample-and-hold LFO on bits and rate at 128 BPM; the envelope follower).
 renders=("--bits 6 --dither tpdf" "--preset presets/04-telephone-mu-law.json"
-    "--preset presets/10-fairlight-cmi-series-i.json")
+    "--preset presets/10-fairlight-cmi-series-i.json"
+    "--preset presets/15-tempo-stepped-crush.json --bpm 128"
+    "--preset presets/16-tuned-decimator.json")
 mkdir -p target/cross
 step "x86_64 Linux: the reference renders"
 cargo build --release --bin stairstep-render

@@ -21,7 +21,8 @@ pub const MAX_RELEASE_MS: f32 = 5000.0;
 /// The one-pole coefficient for time constant `ms` at `sample_rate`: 1 - e^(-1/(τ·fs)).
 pub fn coefficient(ms: f32, sample_rate: f32) -> f32 {
     let tau_samples = (ms.max(MIN_MS) as f64) * 1e-3 * sample_rate as f64;
-    (1.0 - (-1.0 / tau_samples).exp()) as f32
+    // NOTE: libm's exp, not the platform's: renders must be the same bits on every OS.
+    (1.0 - libm::exp(-1.0 / tau_samples)) as f32
 }
 
 /// One envelope follower (the engine runs one for all channels: the louder channel leads).

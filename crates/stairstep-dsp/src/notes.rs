@@ -18,7 +18,8 @@ pub const MAX_GLIDE_MS: f32 = 500.0;
 /// (equal temperament, A4 = note 69 = 440 Hz; computed in f64, so A2 × 1 is exactly 110 Hz).
 pub fn note_hz(note: u8, bend: f32, harmonic: f32) -> f32 {
     let semitones = note as f64 - 69.0 + bend as f64;
-    (440.0 * (semitones / 12.0).exp2() * harmonic as f64) as f32
+    // NOTE: libm's exp2, not the platform's: renders must be the same bits on every OS.
+    (440.0 * libm::exp2(semitones / 12.0) * harmonic as f64) as f32
 }
 
 /// The notes held, in the order they were pressed, and the pitch bend.
