@@ -297,12 +297,7 @@ impl Lfo {
 
     /// Back to the start: sample 0, cycle 0, song position 0, not following a transport.
     pub fn reset(&mut self) {
-        *self = Self { rate: self.rate, ..Self::new(self.sample_rate as f32, self.rate) };
-    }
-
-    /// Samples since the last reset.
-    pub fn position(&self) -> i64 {
-        self.t
+        *self = Self::new(self.sample_rate as f32, self.rate);
     }
 
     /// The song position in quarter notes at the current sample.

@@ -1,7 +1,7 @@
 //! The continuous controls: one linear ramp each ([`Ramps`]), and per chunk their values at
 //! every sample ([`Controls`]), which the general path reads.
 
-use super::general::sanitize;
+use super::settings::sanitize;
 use super::settings::{MAX_RATE, MIN_RATE};
 use super::settings::{Settings, db_to_gain};
 use super::{CHUNK, Engine};

@@ -3,7 +3,7 @@
 //! to it bit for bit.
 
 use super::controls::{Controls, Ramp};
-use super::settings::{Listen, MAX_INPUT, Settings};
+use super::settings::{Listen, Settings, sanitize, sanitize_in_place};
 use super::{Channel, Engine, Scratch, Tap};
 use crate::curve::{compress_block, expand_block};
 use crate::dither::DitherMode;
@@ -60,21 +60,6 @@ impl Engine {
                 }
             }
         }
-    }
-}
-
-/// Replace non-finite samples by silence and clamp to ±[`MAX_INPUT`]. Subnormal samples
-/// become zero too: the plugin runs with flush-to-zero and denormals-are-zero set, the
-/// offline renderer without, and both must compute the same thing.
-#[inline(always)]
-pub(super) fn sanitize(x: f32) -> f32 {
-    if x.is_finite() && x.abs() >= f32::MIN_POSITIVE { x.clamp(-MAX_INPUT, MAX_INPUT) } else { 0.0 }
-}
-
-#[inline(always)]
-pub(super) fn sanitize_in_place(block: &mut [f32]) {
-    for x in block.iter_mut() {
-        *x = sanitize(*x);
     }
 }
 

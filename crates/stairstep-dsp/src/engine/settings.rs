@@ -185,3 +185,18 @@ impl Settings {
 pub fn db_to_gain(db: f32) -> f32 {
     if db == 0.0 { 1.0 } else { libm::powf(10.0, db / 20.0) }
 }
+
+/// Replace non-finite samples by silence and clamp to ±[`MAX_INPUT`]. Subnormal samples
+/// become zero too: the plugin runs with flush-to-zero and denormals-are-zero set, the
+/// offline renderer without, and both must compute the same thing.
+#[inline(always)]
+pub(super) fn sanitize(x: f32) -> f32 {
+    if x.is_finite() && x.abs() >= f32::MIN_POSITIVE { x.clamp(-MAX_INPUT, MAX_INPUT) } else { 0.0 }
+}
+
+#[inline(always)]
+pub(super) fn sanitize_in_place(block: &mut [f32]) {
+    for x in block.iter_mut() {
+        *x = sanitize(*x);
+    }
+}

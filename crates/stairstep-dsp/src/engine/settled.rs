@@ -3,8 +3,8 @@
 //! when each applies and why it is exact; `fast_path_tests` holds each to the general path.
 
 use super::controls::{Controls, Ramp};
-use super::general::{sanitize, sanitize_in_place};
 use super::settings::{Listen, Settings};
+use super::settings::{sanitize, sanitize_in_place};
 use super::{CHUNK, Channel, Engine, Scratch, Tap};
 use crate::dither::{DitherMode, dither_at};
 use crate::oversample::LATENCY;
