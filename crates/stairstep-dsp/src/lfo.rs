@@ -411,6 +411,7 @@ impl Lfo {
     }
 
     /// The next `out.len()` values of `shape`, then the position moves past them.
+    #[inline(always)]
     pub fn fill(&mut self, shape: LfoShape, out: &mut [f32]) {
         let (c0, step, base) = (self.anchor_cycles, self.step, (self.t - self.anchor_t) as f64);
         // One loop per shape, so the shape's `match` is not inside the loop; the periodic

@@ -83,6 +83,7 @@ impl LinearRamp {
     }
 
     /// Fill `out` with the next `out.len()` values.
+    #[inline(always)]
     pub fn fill(&mut self, out: &mut [f32]) {
         if self.remaining == 0 {
             out.fill(self.current);

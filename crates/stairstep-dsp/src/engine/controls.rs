@@ -6,8 +6,9 @@ use super::settings::{MAX_RATE, MIN_RATE};
 use super::settings::{Settings, db_to_gain};
 use super::{CHUNK, Engine};
 use crate::filter::{CUTOFF_RATIO, SECTIONS, SvfCoefficients, butterworth};
-use crate::follower::{amount, coefficient};
+use crate::follower::{Coefficients, amount};
 use crate::quantizer::{Grid, GridBlock, MAX_BITS, MIN_BITS, QuantizerMode, round_half_even};
+use crate::simd::{Isa, Kernel};
 use crate::smoother::{LinearRamp, RAMP_MS};
 
 /// A continuous control, with a ramp of its own.
@@ -140,8 +141,9 @@ pub(super) struct Controls {
     pub(super) all_taken: bool,
     /// What the arrays hold in full from an earlier chunk.
     pub(super) steady: Steady,
-    /// The modulated bit depth per sample (written only while something modulates it).
-    pub(super) bits: [f32; CHUNK],
+    /// The modulated bit depth per sample (written only while something modulates it; the
+    /// last [`RUN_LANES`] are padding, read but never used).
+    pub(super) bits: [f32; CHUNK + RUN_LANES],
     /// The LFO's value per sample, -1 to 1 (written only while it modulates something).
     pub(super) lfo: [f32; CHUNK],
     /// The follower's modulation amount per sample, 0 to 1 (written only while it modulates).
@@ -153,9 +155,9 @@ pub(super) struct Controls {
     /// The last modulated rate: its log2 (in steps of [`MOD_OCTAVE_STEP`]), the rate in Hz and
     /// the filters' coefficients for it (`None` until the filters first need them).
     pub(super) mod_rate: (f32, f32, Option<[SvfCoefficients; SECTIONS]>),
-    /// The follower's (attack, release) times in ms and their one-pole coefficients (two `exp`
-    /// per change, not per chunk).
-    pub(super) follow_coefficients: ((f32, f32), (f32, f32)),
+    /// The follower's (attack, release) times in ms and their coefficients (computed on a
+    /// change, not per chunk).
+    pub(super) follow_coefficients: ((f32, f32), Coefficients),
     /// The filters' coefficients at the host rate, for the samples of a moving rate that are
     /// not reduced.
     pub(super) unreduced: [SvfCoefficients; SECTIONS],
@@ -248,50 +250,25 @@ impl Engine {
     ///       left alone while it stays settled ([`Steady`]); a moving one is written for the
     ///       chunk's `n` samples.
     pub(super) fn fill_controls(&mut self, channels: &[&mut [f32]], start: usize, n: usize) {
-        self.fill_modulators(channels, start, n);
         let s = self.settings;
+        let (lfo_bits, follow_bits) = (s.lfo_bits != 0.0, s.follow_bits != 0.0);
+        if lfo_bits || follow_bits || s.lfo_octaves != 0.0 {
+            // NOTE: In the widest build: the LFO's phases and shape, the follower's levels and
+            //       the modulated depths are element-wise and vectorise (measured: see
+            //       `Modulate`).
+            let isa = self.isa;
+            isa.run(Modulate { engine: self, channels, start, n });
+        } else {
+            // The LFO's position moves on regardless.
+            self.lfo.advance(n);
+        }
         let mode = s.quantizer;
         let settled = self.settled_grid();
         let note = self.note_rate();
         let c = &mut *self.controls;
         let r = &mut self.ramps;
-        let (lfo_bits, follow_bits) = (s.lfo_bits != 0.0, s.follow_bits != 0.0);
         if lfo_bits || follow_bits {
-            // NOTE: The knob's ramp, plus the LFO, plus the follower, in that order, snapped to
-            //       a 1/64 bit; the grid of a depth is always `Grid::new`'s, computed once per
-            //       run of samples at the same depth.
-            c.steady.grid = None;
-            let bits = &mut c.bits[..n];
-            r[Ramp::Bits].fill(bits);
-            if lfo_bits {
-                for (b, &l) in bits.iter_mut().zip(&c.lfo[..n]) {
-                    *b += l * s.lfo_bits;
-                }
-            }
-            if follow_bits {
-                for (b, &f) in bits.iter_mut().zip(&c.follow[..n]) {
-                    *b += f * s.follow_bits;
-                }
-            }
-            for b in bits.iter_mut() {
-                *b = snap_to(b.clamp(MIN_BITS, MAX_BITS), MOD_BITS_STEP);
-            }
-            // NOTE: One lookup per run of samples at the same depth, the arrays filled over
-            //       the run (measured faster than a lookup per sample: 2.90 against 3.25 ns
-            //       per sample per channel with the LFO, 4.68 against 5.15 with the follower).
-            let mode_index = mode as usize;
-            let mut i = 0;
-            while i < n {
-                let depth = bits[i];
-                let run = bits[i..].iter().position(|&b| b != depth).unwrap_or(n - i);
-                let g = c.mod_grids[mod_grid_index(depth)][mode_index];
-                c.inv_step[i..i + run].fill(g.inv_step);
-                c.step[i..i + run].fill(g.step);
-                c.k_min[i..i + run].fill(g.k_min);
-                c.k_max[i..i + run].fill(g.k_max);
-                i += run;
-            }
-            self.monitor.bits = Some(bits[n - 1]);
+            // Written by `Modulate`.
         } else if r[Ramp::Bits].is_ramping() {
             c.steady.grid = None;
             for i in 0..n {
@@ -400,7 +377,8 @@ impl Engine {
     }
 
     /// The LFO's and the follower's values for the chunk, each only while it modulates
-    /// something (the LFO's position moves on regardless).
+    /// something.
+    #[inline(always)]
     fn fill_modulators(&mut self, channels: &[&mut [f32]], start: usize, n: usize) {
         let s = &self.settings;
         let c = &mut *self.controls;
@@ -421,15 +399,115 @@ impl Engine {
             let fs = self.sample_rate;
             let times = (s.follow_attack_ms, s.follow_release_ms);
             if c.follow_coefficients.0 != times {
-                c.follow_coefficients = (times, (coefficient(times.0, fs), coefficient(times.1, fs)));
+                c.follow_coefficients = (times, Coefficients::new(times.0, times.1, fs));
             }
-            let (attack, release) = c.follow_coefficients.1;
-            // In place: each sample's level is read before its envelope is written.
-            let mut envelope = [0.0; CHUNK];
-            self.follower.process(level, attack, release, &mut envelope[..n]);
-            for (a, &e) in level.iter_mut().zip(&envelope[..n]) {
-                *a = amount(e);
+            let mut amounts = [0.0; CHUNK];
+            self.follower.process(level, &c.follow_coefficients.1, amount, &mut amounts[..n]);
+            level.copy_from_slice(&amounts[..n]);
+        }
+    }
+
+    /// The modulated bit depth of the chunk's `n` samples and their grids: the knob's ramp,
+    /// plus the LFO, plus the follower, in that order, snapped to a 1/64 bit; the grid of a
+    /// depth is always `Grid::new`'s, looked up once per run of samples at the same depth.
+    #[inline(always)]
+    fn fill_modulated_bits(&mut self, n: usize) {
+        let s = &self.settings;
+        let c = &mut *self.controls;
+        c.steady.grid = None;
+        let bits = &mut c.bits[..n];
+        self.ramps[Ramp::Bits].fill(bits);
+        if s.lfo_bits != 0.0 {
+            for (b, &l) in bits.iter_mut().zip(&c.lfo[..n]) {
+                *b += l * s.lfo_bits;
             }
+        }
+        if s.follow_bits != 0.0 {
+            for (b, &f) in bits.iter_mut().zip(&c.follow[..n]) {
+                *b += f * s.follow_bits;
+            }
+        }
+        for b in bits.iter_mut() {
+            *b = snap_to(b.clamp(MIN_BITS, MAX_BITS), MOD_BITS_STEP);
+        }
+        // NOTE: One lookup per run of samples at the same depth, the arrays filled over
+        //       the run (measured faster than a lookup per sample: 2.90 against 3.25 ns
+        //       per sample per channel with the LFO, 4.68 against 5.15 with the follower).
+        //       Runs are found and written [`RUN_LANES`] samples at a time: a run's writes
+        //       may reach past its end, and the next run (or nothing: past `n`) overwrites
+        //       them. Measured against a scan and `fill`s per run: see `Modulate`.
+        let mode_index = s.quantizer as usize;
+        let bits = &c.bits;
+        let mut i = 0;
+        while i < n {
+            let depth = bits[i];
+            let run = run_length(bits, i, n);
+            let g = c.mod_grids[mod_grid_index(depth)][mode_index];
+            let mut j = i;
+            while j < i + run {
+                if j + RUN_LANES <= CHUNK {
+                    c.inv_step[j..j + RUN_LANES].copy_from_slice(&[g.inv_step; RUN_LANES]);
+                    c.step[j..j + RUN_LANES].copy_from_slice(&[g.step; RUN_LANES]);
+                    c.k_min[j..j + RUN_LANES].copy_from_slice(&[g.k_min; RUN_LANES]);
+                    c.k_max[j..j + RUN_LANES].copy_from_slice(&[g.k_max; RUN_LANES]);
+                    j += RUN_LANES;
+                } else {
+                    c.inv_step[j..i + run].fill(g.inv_step);
+                    c.step[j..i + run].fill(g.step);
+                    c.k_min[j..i + run].fill(g.k_min);
+                    c.k_max[j..i + run].fill(g.k_max);
+                    break;
+                }
+            }
+            i += run;
+        }
+        self.monitor.bits = Some(bits[n - 1]);
+    }
+}
+
+/// Samples compared and written at a time by [`Engine::fill_modulated_bits`]: one AVX-512
+/// vector of f32.
+pub(super) const RUN_LANES: usize = 16;
+
+/// The number of samples from `i` (below `n`) on at the depth `bits[i]`, at most `n - i`.
+/// `bits` holds [`RUN_LANES`] samples of padding past [`CHUNK`].
+#[inline(always)]
+fn run_length(bits: &[f32; CHUNK + RUN_LANES], i: usize, n: usize) -> usize {
+    debug_assert!(i < n && n <= CHUNK);
+    let depth = bits[i];
+    let mut run = 0;
+    while i + run < n {
+        let window: &[f32; RUN_LANES] = bits[i + run..i + run + RUN_LANES].try_into().expect("padded");
+        // One bit per sample at another depth: a vector compare and a mask.
+        let mut differ = 0u32;
+        for (k, &b) in window.iter().enumerate() {
+            differ |= ((b != depth) as u32) << k;
+        }
+        if differ != 0 {
+            return (run + differ.trailing_zeros() as usize).min(n - i);
+        }
+        run += RUN_LANES;
+    }
+    n - i
+}
+
+/// The modulators and the modulated depths of one chunk ([`Engine::fill_modulators`],
+/// [`Engine::fill_modulated_bits`]) as a [`Kernel`], so they run in the widest build.
+struct Modulate<'a, 'b> {
+    engine: &'a mut Engine,
+    channels: &'a [&'b mut [f32]],
+    start: usize,
+    n: usize,
+}
+
+impl Kernel for Modulate<'_, '_> {
+    type Output = ();
+    #[inline(always)]
+    fn run<I: Isa>(self, _: I) {
+        let Modulate { engine, channels, start, n } = self;
+        engine.fill_modulators(channels, start, n);
+        if engine.settings.lfo_bits != 0.0 || engine.settings.follow_bits != 0.0 {
+            engine.fill_modulated_bits(n);
         }
     }
 }

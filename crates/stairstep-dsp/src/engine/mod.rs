@@ -47,7 +47,7 @@ pub use settings::{
 
 use crate::dither::Dither;
 use crate::filter::{CUTOFF_RATIO, LowPass, SECTIONS, SvfCoefficients, butterworth};
-use crate::follower::Follower;
+use crate::follower::{Coefficients, Follower};
 use crate::hold::{Hold, HoldClock};
 use crate::lfo::{Lfo, LfoRate, Transport};
 use crate::notes::{Glide, Notes, note_hz};
@@ -55,6 +55,7 @@ use crate::oversample::{Delay, LATENCY, Oversampler};
 use crate::quantizer::{Grid, QuantizerMode};
 use crate::shaping::ShapingState;
 use crate::simd::{Dispatch, Level};
+use controls::RUN_LANES;
 use controls::{Controls, Ramps};
 use router::Path;
 
@@ -238,11 +239,11 @@ impl Engine {
                 filter_fixed: false,
                 all_taken: false,
                 steady: Default::default(),
-                bits: [0.0; CHUNK],
+                bits: [0.0; CHUNK + RUN_LANES],
                 lfo: [0.0; CHUNK],
                 follow: [0.0; CHUNK],
                 mod_grids: controls::mod_grid_table(),
-                follow_coefficients: ((f32::NAN, f32::NAN), (0.0, 0.0)),
+                follow_coefficients: ((f32::NAN, f32::NAN), Coefficients::new(1.0, 1.0, sample_rate)),
                 mod_rate: (f32::NAN, MAX_RATE, None),
                 unreduced: butterworth(CUTOFF_RATIO * sample_rate, sample_rate),
             }),
