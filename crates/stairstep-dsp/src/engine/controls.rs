@@ -393,7 +393,9 @@ impl Engine {
             level.fill(0.0);
             for channel in channels.iter().take(self.channels.len()) {
                 for (l, &x) in level.iter_mut().zip(&channel[start..start + n]) {
-                    *l = l.max(sanitize(x).abs());
+                    // NOTE: `>`, not `f32::max`: a sanitized level is never NaN.
+                    let a = sanitize(x).abs();
+                    *l = if a > *l { a } else { *l };
                 }
             }
             let fs = self.sample_rate;
@@ -508,6 +510,34 @@ impl Kernel for Modulate<'_, '_> {
         engine.fill_modulators(channels, start, n);
         if engine.settings.lfo_bits != 0.0 || engine.settings.follow_bits != 0.0 {
             engine.fill_modulated_bits(n);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `run_length` against a plain scan, on staircases with runs of 1 to 40 samples.
+    #[test]
+    fn run_length_is_a_scan() {
+        for seed in 0..200u32 {
+            let mut bits = [0.0f32; CHUNK + RUN_LANES];
+            let (mut v, mut h) = (8.0, crate::rng::lowbias32(seed));
+            let mut i = 0;
+            while i < bits.len() {
+                h = crate::rng::lowbias32(h);
+                let len = 1 + (h % 40) as usize;
+                v += MOD_BITS_STEP;
+                let end = (i + len).min(bits.len());
+                bits[i..end].fill(v);
+                i += len;
+            }
+            let n = 1 + (crate::rng::lowbias32(seed ^ 0xabc) as usize % CHUNK);
+            for i in 0..n {
+                let scan = bits[i..n].iter().position(|&b| b != bits[i]).unwrap_or(n - i);
+                assert_eq!(run_length(&bits, i, n), scan, "seed {seed} n {n} i {i}");
+            }
         }
     }
 }
