@@ -5,7 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n==> %s\n' "$*"; }
+step() { printf '\n==> %s (disk free: %s)\n' "$*" "$(df -h --output=avail . | tail -1 | tr -d ' ')"; }
+# On a failure, what the machine had left: a compiler that dies (rustc exit 101) on a full disk
+# or without memory says so only here.
+trap 'echo "test.sh: failed at line $LINENO; disk and memory now:" >&2; df -h . >&2; free -m >&2' ERR
 
 # An X server for the editor tests (Xvfb; Mesa's llvmpipe renders the OpenGL editor).
 if [ -z "${DISPLAY:-}" ]; then
