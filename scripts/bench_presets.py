@@ -60,11 +60,28 @@ SHAPING = [
 ]
 CURVE = [("linear", "Linear"), ("mu-law", "µ-law"), ("a-law", "A-law")]
 LISTEN = [("output", "Output"), ("error", "Error")]
+LFO_SHAPE = [
+    ("sine", "Sine"),
+    ("triangle", "Triangle"),
+    ("saw-up", "Saw Up"),
+    ("saw-down", "Saw Down"),
+    ("square", "Square"),
+    ("sample-hold", "Sample & Hold"),
+    ("smooth-random", "Smooth Random"),
+]
+DIVISION = [
+    ("1/64", "1/64"), ("1/32", "1/32"), ("1/16", "1/16"), ("1/8", "1/8"), ("1/4", "1/4"), ("1/2", "1/2"),
+    ("1-bar", "1 bar"), ("2-bars", "2 bars"), ("4-bars", "4 bars"), ("8-bars", "8 bars"),
+]
+TIMING = [("straight", "Straight"), ("dotted", "Dotted"), ("triplet", "Triplet")]
 MIN_RATE, MAX_RATE = 50.0, 96000.0
 
 # Preset id -> (pedalboard's name for the VST3 parameter, kind, spec), in the host's order.
-# Kinds: "linear" (min, max, decimals shown), "hz" (the Sample Rate: log2 Hz linear inside),
-# "choice" (the choices above), "switch".
+# Kinds: "linear" (min, max, decimals shown), "skewed" (min, max, decimals shown, skew factor:
+# nice-plug's `FloatRange::Skewed`, the plain value snapped to 0.01 by the step size), "step"
+# (linear, whole steps), "hz" (the Sample Rate: log2 Hz linear inside), "choice" (the choices
+# above), "switch". The host lists these first, then the MIDI CC parameters nice-plug adds for
+# a plugin that takes MIDI (check_names).
 PARAMS = {
     "bits": ("bit_depth_bits", "linear", (1.0, 24.0, 2)),
     "quantizer": ("quantizer", "choice", QUANTIZER),
@@ -81,6 +98,18 @@ PARAMS = {
     "output": ("output_db", "linear", (-24.0, 24.0, 1)),
     "listen": ("listen", "choice", LISTEN),
     "bypass": ("bypass", "switch", None),
+    "lfo-shape": ("lfo_shape", "choice", LFO_SHAPE),
+    "lfo-sync": ("lfo_sync", "switch", None),
+    "lfo-rate": ("lfo_rate_hz", "skewed", (0.01, 40.0, 2, 0.25)),
+    "lfo-division": ("lfo_division", "choice", DIVISION),
+    "lfo-timing": ("lfo_timing", "choice", TIMING),
+    "lfo-bits": ("lfo_to_bits_bits", "linear", (-12.0, 12.0, 1)),
+    "lfo-octaves": ("lfo_to_rate_oct", "linear", (-6.0, 6.0, 1)),
+    "follow-bits": ("follow_to_bits_bits", "linear", (-12.0, 12.0, 1)),
+    "follow-attack": ("follow_attack_ms", "skewed", (0.1, 500.0, 1, 0.25)),
+    "follow-release": ("follow_release_ms", "skewed", (0.1, 5000.0, 1, 0.25)),
+    "harmonic": ("harmonic_x", "step", (1.0, 64.0, 0)),
+    "glide": ("glide_ms", "linear", (0.0, 500.0, 1)),
 }
 
 
@@ -128,8 +157,11 @@ def choice_index(choices, value):
 
 def raw_for(kind, spec, value):
     """The normalized value (0..1) for a preset's plain value."""
-    if kind == "linear":
+    if kind in ("linear", "step"):
         return normalized_for(float(value), spec[0], spec[1])
+    if kind == "skewed":
+        # The step size snaps the plain value to 0.01, so the normalize formula is close enough.
+        return ((float(value) - spec[0]) / (spec[1] - spec[0])) ** spec[3]
     if kind == "hz":
         return normalized_for(float(np.log2(f32(value))), np.log2(f32(MIN_RATE)), np.log2(f32(MAX_RATE)))
     if kind == "choice":
@@ -142,6 +174,11 @@ def readback(kind, spec, param):
     raw = param.raw_value
     if kind == "linear":
         return float(unnormalize(raw, spec[0], spec[1])), param.string_value
+    if kind == "step":
+        return float(round(float(unnormalize(raw, spec[0], spec[1])))), param.string_value
+    if kind == "skewed":
+        plain = float(f32(raw) ** f32(1.0 / spec[3]) * (f32(spec[1]) - f32(spec[0])) + f32(spec[0]))
+        return round(plain * 100.0) / 100.0, param.string_value
     if kind == "hz":
         return rate_hz(unnormalize(raw, np.log2(f32(MIN_RATE)), np.log2(f32(MAX_RATE)))), param.string_value
     if kind == "choice":
@@ -151,7 +188,7 @@ def readback(kind, spec, param):
 
 def expected(kind, spec, value):
     """(plain value, text) a preset value must read back as."""
-    if kind == "linear":
+    if kind in ("linear", "step", "skewed"):
         return float(value), f"{float(value):.{spec[2]}f}"
     if kind == "hz":
         hz = tenth_hz(float(value))
@@ -163,17 +200,20 @@ def expected(kind, spec, value):
 
 
 def matches(kind, spec, got, want):
-    if kind == "linear":
+    if kind in ("linear", "skewed"):
         # The f32 round trip (a few ulps of the range), not a different value.
         return abs(got - want) <= 1e-6 * (spec[1] - spec[0])
     return got == want
 
 
 def check_names(fx):
-    """Fail early if the VST3's parameters are not the ones PARAMS expects."""
+    """Fail early if the VST3's parameters are not the ones PARAMS expects (then only the MIDI
+    CC parameters nice-plug adds)."""
     names = [name for name, _, _ in PARAMS.values()]
-    if list(fx.parameters) != names:
-        sys.exit(f"the VST3's parameters are {list(fx.parameters)}, this script expects {names}")
+    got = list(fx.parameters)
+    ours, extra = got[: len(names)], got[len(names) :]
+    if ours != names or not all(name.startswith("midi_ch_") for name in extra):
+        sys.exit(f"the VST3's parameters are {got[: len(names) + 3]}..., this script expects {names} then MIDI CCs")
 
 
 def apply_preset(fx, preset):
