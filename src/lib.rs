@@ -6,6 +6,7 @@
 
 use nice_plug::midi::Key;
 use nice_plug::prelude::*;
+use std::marker::PhantomData;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -24,8 +25,51 @@ use analysis::{AnalysisReader, AnalysisWriter, analysis_channel};
 use dsp::engine::{DEFAULT_SEED, Engine};
 pub use params::StairstepParams;
 
-/// The plugin instance.
-pub struct Stairstep {
+/// The largest block the event queues are sized for, in samples.
+pub const FLOOD_BLOCK: usize = 4096;
+/// Note events a flood carries per block besides parameter changes: 128 keys on and off, with
+/// a tuning expression and a pitch bend each.
+pub const FLOOD_NOTES: usize = 4 * 128;
+/// The wrappers' event queue size: a change of every parameter at every sample of a
+/// [`FLOOD_BLOCK`], plus [`FLOOD_NOTES`].
+///
+/// NOTE: The queues are reserved once per instance and their pages are only touched when a
+///       flood fills them (docs/BENCHMARKS.md has the resident memory measured).
+pub const EVENT_CAPACITY: usize = params::IDS.len() * FLOOD_BLOCK + FLOOD_NOTES;
+
+/// What differs between the plugin formats: one plugin, one code path, the MIDI it asks for
+/// chosen per format (each export names its own).
+pub trait Format: 'static + Send + Sync {
+    /// The MIDI the plugin takes in this format.
+    const MIDI_INPUT: MidiConfig;
+}
+
+/// The CLAP build: notes, and MIDI pitch bend through the note port (CLAP carries MIDI
+/// events as events, with no stand-in parameters).
+pub struct Clap;
+impl Format for Clap {
+    const MIDI_INPUT: MidiConfig = MidiConfig::MidiCCs;
+}
+
+/// The VST3 build: notes on the event bus, bends as note expression (tuning).
+///
+/// NOTE: VST3 has no MIDI pitch bend or CC events: a plugin receives them only by exposing
+///       parameters the host maps them to (`IMidiMapping`); nice-plug's `MidiConfig::MidiCCs`
+///       adds 16 × 130 of them, which JUCE hosts and Reaper list beside the plugin's own and
+///       which made pedalboard's load take 20 s. Note expression (tuning) is VST3's own way to
+///       bend a note (Cubase sends it), and needs none.
+pub struct Vst3;
+impl Format for Vst3 {
+    const MIDI_INPUT: MidiConfig = MidiConfig::Basic;
+}
+
+/// Stairstep as its CLAP export.
+pub type StairstepClap = Stairstep<Clap>;
+/// Stairstep as its VST3 export.
+pub type StairstepVst3 = Stairstep<Vst3>;
+
+/// The plugin instance, for format `F`.
+pub struct Stairstep<F: Format> {
     /// Parameters shared with the host and the editor.
     params: Arc<StairstepParams>,
     /// The DSP chain, rebuilt in `activate()` for the host's channel count and sample rate.
@@ -46,9 +90,11 @@ pub struct Stairstep {
     rate_memo: params::RateMemo,
     /// What the LFO, the follower and the notes did, for the editor.
     monitor: Arc<editor::Monitor>,
+    /// The format this instance serves.
+    format: PhantomData<F>,
 }
 
-impl Default for Stairstep {
+impl<F: Format> Default for Stairstep<F> {
     fn default() -> Self {
         let params = Arc::new(StairstepParams::default());
         let engine = Engine::new(2, 48000.0, params.settings(), DEFAULT_SEED);
@@ -63,11 +109,12 @@ impl Default for Stairstep {
             restart_requested_for: None,
             rate_memo: params::RateMemo::default(),
             monitor: Arc::new(editor::Monitor::default()),
+            format: PhantomData,
         }
     }
 }
 
-impl Plugin for Stairstep {
+impl<F: Format> Plugin for Stairstep<F> {
     const NAME: &'static str = "Stairstep";
     const VENDOR: &'static str = env!("CARGO_PKG_AUTHORS");
     const URL: &'static str = env!("CARGO_PKG_HOMEPAGE");
@@ -87,8 +134,12 @@ impl Plugin for Stairstep {
         },
     ];
 
-    // Notes set the Sample Rate (note tracking); pitch bend needs the CC level.
-    const MIDI_INPUT: MidiConfig = MidiConfig::MidiCCs;
+    // Notes set the Sample Rate (note tracking); what carries bends depends on the format.
+    const MIDI_INPUT: MidiConfig = F::MIDI_INPUT;
+
+    // A host may send every parameter at every sample of a large block, with dense notes:
+    // the wrappers' event queues are sized for that, so they never grow on the audio thread.
+    const INPUT_EVENT_CAPACITY: usize = EVENT_CAPACITY;
 
     // Parameter changes split the host's buffer, so automation lands on its exact sample and
     // the output does not depend on the host's block size.
@@ -191,6 +242,9 @@ impl Plugin for Stairstep {
                     self.engine.all_notes_off()
                 }
                 NoteEvent::MidiPitchBend { value, .. } => self.engine.pitch_bend(value),
+                // VST3 note expression and CLAP's tuning expression, in semitones, for one key.
+                NoteEvent::PolyTuning { key: Key::Number(k), tuning, .. } => self.engine.note_tuning(Some(k), tuning),
+                NoteEvent::PolyTuning { key: Key::Wildcard, tuning, .. } => self.engine.note_tuning(None, tuning),
                 // All Sound Off (120) and All Notes Off (123).
                 NoteEvent::MidiCC { cc: 120 | 123, .. } => self.engine.all_notes_off(),
                 _ => {}
@@ -204,7 +258,7 @@ impl Plugin for Stairstep {
     }
 }
 
-impl Stairstep {
+impl<F: Format> Stairstep<F> {
     /// Process the samples of every channel in `range`.
     fn process_range(&mut self, channels: &mut [&mut [f32]], range: std::ops::Range<usize>, editor_open: bool) {
         if range.is_empty() {
@@ -248,7 +302,7 @@ impl Stairstep {
     }
 }
 
-impl ClapPlugin for Stairstep {
+impl<F: Format> ClapPlugin for Stairstep<F> {
     const CLAP_ID: &'static str = "audio.stairstep.stairstep";
     const CLAP_DESCRIPTION: Option<&'static str> = Some(env!("CARGO_PKG_DESCRIPTION"));
     const CLAP_MANUAL_URL: Option<&'static str> = Some(Self::URL);
@@ -286,10 +340,10 @@ impl ClapPlugin for Stairstep {
     }
 }
 
-impl Vst3Plugin for Stairstep {
+impl<F: Format> Vst3Plugin for Stairstep<F> {
     const VST3_CLASS_ID: [u8; 16] = *b"StairstepCrush01";
     const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[Vst3SubCategory::Fx, Vst3SubCategory::Distortion];
 }
 
-nice_export_clap!(Stairstep);
-nice_export_vst3!(Stairstep);
+nice_export_clap!(StairstepClap);
+nice_export_vst3!(StairstepVst3);

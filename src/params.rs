@@ -208,6 +208,7 @@ params_table! {
     /// Bit depth, 1 to 24 bits, continuous.
     bits: FloatParam = "bits" in "Crush" as Number,
         FloatParam::new("Bit Depth", BITS_DEFAULT, FloatRange::Linear { min: BITS_MIN, max: BITS_MAX })
+            .with_step_size(HOST_STEP)
             .with_unit(" bits")
             .with_value_to_string(Arc::new(format_bits))
             .with_string_to_value(Arc::new(parse_bits)),
@@ -489,6 +490,17 @@ impl EditorSize {
     }
 }
 
+/// The step of the linear continuous parameters, in their units, where a host's normalized
+/// value lands: 1/1024.
+///
+/// NOTE: Hosts speak normalized values, and nice-plug keeps them in f32: 8 bits is
+///       7/23 = 0.30434781 in f32, which unnormalizes to 7.9999995 bits. Snapping to a binary
+///       step (exact arithmetic) far coarser than that rounding and far finer than the text
+///       (two decimals at most) brings defaults, whole values and binary fractions back exactly
+///       and moves any other value by at most half a step (0.0005 bits, dB or %). Saved
+///       sessions load their plain values unsnapped (nice-plug snaps only normalized values).
+pub const HOST_STEP: f32 = 1.0 / 1024.0;
+
 /// Format a bit depth with two decimals ("7.25", "16.00"): hosts that infer a parameter's
 /// steps from its text (pedalboard, some generic UIs) then offer 0.01-bit resolution.
 fn format_bits(v: f32) -> String {
@@ -551,10 +563,11 @@ fn time_ms(name: &str, default: f32, max: f32) -> FloatParam {
     .with_string_to_value(Arc::new(|s| parse_with_unit(s, "ms")))
 }
 
-/// A linear continuous parameter in `unit` (" dB", " %"), shown with one decimal and parsed
-/// with or without its unit.
+/// A linear continuous parameter in `unit` (" dB", " %"), shown with one decimal, parsed with
+/// or without its unit, and snapped to [`HOST_STEP`] when a host sets it.
 fn number(name: &str, default: f32, min: f32, max: f32, unit: &'static str) -> FloatParam {
     FloatParam::new(name, default, FloatRange::Linear { min, max })
+        .with_step_size(HOST_STEP)
         .with_unit(unit)
         .with_value_to_string(formatters::v2s_f32_rounded(1))
         .with_string_to_value(Arc::new(move |s| parse_with_unit(s, unit.trim())))
@@ -886,6 +899,69 @@ mod tests {
         );
         assert_eq!(format_bits(7.25), "7.25");
         assert_eq!(format_bits(16.0), "16.00");
+    }
+
+    /// What a host does with a value: reads its normalized value (nice-plug keeps it in f32;
+    /// VST3 and CLAP pass it on as f64) and sends it back.
+    fn through_a_host(param: &FloatParam, plain: f32) -> f32 {
+        let normalized = param.preview_normalized(plain) as f64;
+        param.preview_plain(normalized as f32)
+    }
+
+    #[test]
+    fn defaults_and_whole_values_round_trip_through_a_host() {
+        let p = StairstepParams::default();
+        for id in IDS {
+            let Some(Field::Number(param)) = p.field(id) else { continue };
+            let (min, max) = (param.preview_plain(0.0), param.preview_plain(1.0));
+            let default = param.default_plain_value();
+            assert_eq!(through_a_host(param, default), default, "{id}'s default");
+            // The host's own normalization, computed in f64 (as DawDreamer's tests do).
+            if let FloatRange::Linear { min, max } = param.range() {
+                let host = ((default as f64 - min as f64) / (max as f64 - min as f64)) as f32;
+                assert_eq!(param.preview_plain(host), default, "{id}'s default, normalized in f64");
+                for v in [min.ceil(), max.floor(), (min + max).div_euclid(2.0)] {
+                    let host = ((v as f64 - min as f64) / (max as f64 - min as f64)) as f32;
+                    assert_eq!(param.preview_plain(host), v, "{id} = {v}, normalized in f64");
+                }
+            }
+            let mut v = min.ceil();
+            while v <= max {
+                assert_eq!(through_a_host(param, v), v, "{id} = {v}");
+                v += 1.0;
+            }
+            // Binary fractions come back exactly; two decimals as the text shows them.
+            if through_a_host(param, min.ceil() + 0.5).fract() == 0.0 {
+                continue; // A whole-number parameter (Harmonic).
+            }
+            if let FloatRange::Linear { .. } = param.range() {
+                for v in [0.25, 0.5, 0.125, 0.75] {
+                    let v = min.ceil() + v;
+                    assert_eq!(through_a_host(param, v), v, "{id} = {v}");
+                }
+            }
+            for typed in ["7.30", "12.45", "6.01", "0.99"] {
+                let v: f32 = typed.parse().unwrap();
+                if (min..=max).contains(&v) {
+                    assert_eq!(format!("{:.2}", through_a_host(param, v)), typed, "{id} = {typed}");
+                }
+            }
+        }
+        // The Bit Depth a VST3 host reads back after loading: 8 bits, not 7.9999995.
+        assert_eq!(p.bits.preview_plain(p.bits.unmodulated_normalized_value()), BITS_DEFAULT);
+    }
+
+    #[test]
+    fn presets_and_renders_snap_as_a_host_does_by_at_most_half_a_step() {
+        // set_by_id takes the host's normalized path, so the renderer and a preset loaded in
+        // the window land on the same value; any value moves by half a step at most.
+        let p = StairstepParams::default();
+        for (id, v) in [("bits", 7.123_456), ("mix", 33.333_33), ("drive", 0.001), ("glide", 499.9)] {
+            p.set_by_id(id, &ParamValue::Number(v)).unwrap();
+            let Some(ParamValue::Number(got)) = p.get_by_id(id) else { panic!("{id}") };
+            assert!((got - v).abs() <= HOST_STEP as f64 / 2.0 + 1e-9, "{id}: {got} vs {v}");
+            assert_eq!(got.rem_euclid(HOST_STEP as f64), 0.0, "{id}: {got} is on the step");
+        }
     }
 
     #[test]

@@ -3,7 +3,10 @@
 //!
 //! The bundles must be built first (`scripts/test.sh` does it); see `clap_host.rs`.
 
-use clack_host::events::event_types::{NoteOffEvent, NoteOnEvent, ParamValueEvent, TransportEvent, TransportFlags};
+use clack_host::events::event_types::{
+    MidiEvent, NoteExpressionEvent, NoteExpressionType, NoteOffEvent, NoteOnEvent, ParamValueEvent, TransportEvent,
+    TransportFlags,
+};
 use clack_host::events::{EventHeader, Match};
 use clack_host::prelude::*;
 use clack_host::utils::FixedPoint;
@@ -21,6 +24,10 @@ enum Send {
     Param(&'static str, f64),
     NoteOn(u16),
     NoteOff(u16),
+    /// A note expression: key, tuning in semitones.
+    Tuning(u16, f64),
+    /// MIDI pitch bend, 14 bits (8192: centre).
+    Bend(u16),
 }
 
 /// Render `input` (both channels) through a fresh instance in blocks of `block`, each event at
@@ -48,6 +55,13 @@ fn render(path: &Path, input: &[f32], block: usize, bpm: f64, events: &[(usize, 
                 Send::Param(id, v) => buffer.push(&ParamValueEvent::new(t, param_id(id), Pckn::match_all(), v)),
                 Send::NoteOn(k) => buffer.push(&NoteOnEvent::new(t, Pckn::new(0u16, 0u16, k, Match::All), 0.8)),
                 Send::NoteOff(k) => buffer.push(&NoteOffEvent::new(t, Pckn::new(0u16, 0u16, k, Match::All), 0.0)),
+                Send::Tuning(k, semitones) => buffer.push(&NoteExpressionEvent::new(
+                    t,
+                    Pckn::new(0u16, 0u16, k, Match::All),
+                    NoteExpressionType::Tuning,
+                    semitones,
+                )),
+                Send::Bend(v) => buffer.push(&MidiEvent::new(t, 0, [0xE0, (v & 0x7f) as u8, (v >> 7) as u8])),
             }
         }
         let beats = start as f64 / SR * bpm / 60.0;
@@ -141,6 +155,31 @@ fn note_events_set_the_rate_from_their_sample_release() {
 #[test]
 fn note_events_set_the_rate_from_their_sample_debug_with_alloc_checks() {
     check_notes(true)
+}
+
+/// CLAP's tuning expression bends its own note, on top of MIDI pitch bend (which CLAP keeps
+/// through its note port): A3 down an octave by expression, then two semitones up by a full
+/// bend: 123.47 Hz holds.
+#[test]
+fn tuning_expression_and_pitch_bend_move_the_rate() {
+    let Some(path) = bundle(true) else { return };
+    let n = 40_000;
+    let events = [
+        (0, Send::Param("bits", 1.0)),
+        (1000, Send::NoteOn(57)),
+        (1200, Send::Tuning(57, -12.0)),
+        (1300, Send::Bend(16383)),
+        (20_000, Send::Bend(8192)),
+    ];
+    let y = render(&path, &ramp(n), 512, 120.0, &events);
+    let mean = |from, to| {
+        let runs = holds(&y, from, to);
+        runs.iter().map(|r| r.1).sum::<usize>() as f64 / runs.len() as f64
+    };
+    for (from, to, hz) in [(1400, 19_900, 123.470_825), (20_100, n, 110.0)] {
+        let want = SR / hz;
+        assert!((mean(from, to) - want).abs() < 0.05, "{from}..{to}: {} vs {want}", mean(from, to));
+    }
 }
 
 /// A square LFO on Bit Depth synced to 1/4 at 120.5 BPM: 12 bits in the first half of every

@@ -10,6 +10,8 @@ use clack_extensions::state::PluginState;
 use clack_host::events::event_types::ParamValueEvent;
 use clack_host::prelude::*;
 
+use std::path::PathBuf;
+
 mod common;
 use common::{TestHost, bundle, framed, open, param_id, process_stereo};
 
@@ -20,6 +22,50 @@ const FIRST_LAYOUT: &[u8] = include_bytes!("data/state-0.1.0.bin");
 /// The state the release before the code's redesign (0.2.0) saved with every value off its
 /// default, captured from its debug bundle through this file's `save`.
 const RELEASE_0_2: &[u8] = include_bytes!("data/state-0.2.0.bin");
+/// The state Stairstep 0.2.0 with Movement (27 parameters, layout 2) saved with
+/// [`MOVEMENT_SESSION`], captured from its debug bundle by [`capture_release_0_2_movement`].
+const RELEASE_0_2_MOVEMENT: &[u8] = include_bytes!("data/state-0.2.0-movement.bin");
+/// FNV-1a of the output bits that debug bundle rendered of that session through [`render`].
+const RELEASE_0_2_MOVEMENT_SOUND: u64 = 0xa4c6_0fd4_8033_ff16;
+
+/// Every parameter of layout 2 off its default but Bypass (normalized; indices for choices
+/// and switches).
+const MOVEMENT_SESSION: [(&str, f64); 26] = [
+    ("bits", 0.3),
+    ("quantizer", 1.0),
+    ("curve", 2.0),
+    ("drive", 0.25),
+    ("antialias", 1.0),
+    ("dither", 3.0),
+    ("shaping", 2.0),
+    ("rate", 0.8),
+    ("jitter", 0.3),
+    ("prefilter", 1.0),
+    ("postfilter", 1.0),
+    ("mix", 0.7),
+    ("output", 0.4),
+    ("listen", 1.0),
+    ("lfo-shape", 6.0),
+    ("lfo-sync", 0.0),
+    ("lfo-rate", 0.4),
+    ("lfo-division", 2.0),
+    ("lfo-timing", 1.0),
+    ("lfo-bits", 0.3),
+    ("lfo-octaves", 0.6),
+    ("follow-bits", 0.7),
+    ("follow-attack", 0.2),
+    ("follow-release", 0.6),
+    ("harmonic", 3.0 / 63.0),
+    ("glide", 0.1),
+];
+
+/// FNV-1a over the bits of `samples`.
+fn fingerprint(samples: &[f32]) -> u64 {
+    samples
+        .iter()
+        .flat_map(|s| s.to_bits().to_le_bytes())
+        .fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+}
 
 fn save(instance: &mut PluginInstance<TestHost>) -> Vec<u8> {
     let state: PluginState = instance.plugin_handle().get_extension().expect("state extension");
@@ -199,6 +245,41 @@ fn a_session_from_the_previous_release_loads_and_saves_unchanged() {
     assert_eq!(saved_params["lfo-bits"], serde_json::json!({"f32": 0.0}));
     assert_eq!(saved["fields"]["editor-size"], released["fields"]["editor-size"]);
     assert_eq!(saved["fields"]["state-version"], "2");
+}
+
+/// Writes `tests/data/state-0.2.0-movement.bin` and prints its sound's fingerprint, from the
+/// debug bundle named by `STAIRSTEP_CLAP_DEBUG` (the release being captured):
+/// `STAIRSTEP_CLAP_DEBUG=/path/to/0.2.0/Stairstep.clap cargo test --test clap_state capture -- --ignored --nocapture`.
+#[test]
+#[ignore = "captures a release's state; run by hand against that release's bundle"]
+fn capture_release_0_2_movement() {
+    let path = bundle(true).expect("STAIRSTEP_CLAP_DEBUG");
+    let (_e, mut instance) = open(&path);
+    set(&mut instance, &MOVEMENT_SESSION);
+    let bytes = save(&mut instance);
+    let out = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/state-0.2.0-movement.bin");
+    std::fs::write(&out, &bytes).expect("write the state");
+    println!("sound: {:#018x}", fingerprint(&render(&mut instance)));
+}
+
+/// A session saved by 0.2.0 with every movement parameter set loads every value, sounds as it
+/// did in 0.2.0 bit for bit, and saves again unchanged.
+#[test]
+fn a_session_with_movement_from_0_2_0_loads_sounds_and_saves_unchanged() {
+    let Some(path) = bundle(true) else { return };
+    let (_e, mut instance) = open(&path);
+    assert!(load(&mut instance, RELEASE_0_2_MOVEMENT), "the 0.2.0 state loads");
+    let ids: Vec<&str> = MOVEMENT_SESSION.iter().map(|(id, _)| *id).collect();
+    // Within the steps 0.2.0 snapped them to when they were set (LFO Rate: 0.01 Hz); the
+    // saved values themselves must come back exactly (below).
+    for ((id, want), got) in MOVEMENT_SESSION.iter().zip(values(&mut instance, &ids)) {
+        assert!((got - want).abs() < 1e-3, "{id}: {got} instead of {want}");
+    }
+    let json = |bytes: &[u8]| -> serde_json::Value { serde_json::from_slice(&bytes[8..]).expect("JSON") };
+    let (saved, released) = (json(&save(&mut instance)), json(RELEASE_0_2_MOVEMENT));
+    assert_eq!(saved["params"], released["params"], "saving it again changes its values");
+    assert_eq!(saved["fields"], released["fields"], "saving it again changes its fields");
+    assert_eq!(fingerprint(&render(&mut instance)), RELEASE_0_2_MOVEMENT_SOUND, "it sounds different");
 }
 
 /// JSON that parses but holds wrong, missing or strange values: it loads, known values are

@@ -3,7 +3,8 @@
 //! --bin stairstep-standalone`; `--help` lists the audio options.
 
 fn main() {
-    if !nice_plug::nice_export_standalone::<stairstep::Stairstep>() {
+    // The standalone takes MIDI as it comes (pitch bend included), as the CLAP does.
+    if !nice_plug::nice_export_standalone::<stairstep::Stairstep<stairstep::Clap>>() {
         std::process::exit(1);
     }
 }

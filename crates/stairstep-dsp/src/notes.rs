@@ -2,13 +2,16 @@
 //! the Harmonic, so the aliases fall on the note's harmonics and the crush sounds in tune.
 //!
 //! Last-note priority (the most recent note still held sounds; releasing it returns to the one
-//! held before), pitch bend over ±[`BEND_SEMITONES`], and a glide of constant time in log2(Hz)
-//! between rates.
+//! held before), pitch bend over ±[`BEND_SEMITONES`] (MIDI, for every note) plus each note's own
+//! tuning (VST3 note expression, CLAP's tuning expression), and a glide of constant time in
+//! log2(Hz) between rates.
 
 /// Notes remembered for last-note priority; pressing more forgets the oldest.
 pub const MAX_HELD: usize = 16;
 /// Pitch-bend range, ± semitones (the MIDI default).
 pub const BEND_SEMITONES: f32 = 2.0;
+/// A note's tuning range, ± semitones (VST3's `kTuningTypeID` spans ±120 semitones).
+pub const MAX_TUNING: f32 = 120.0;
 /// Highest Harmonic.
 pub const MAX_HARMONIC: f32 = 64.0;
 /// Longest Glide, ms.
@@ -22,11 +25,13 @@ pub fn note_hz(note: u8, bend: f32, harmonic: f32) -> f32 {
     (440.0 * libm::exp2(semitones / 12.0) * harmonic as f64) as f32
 }
 
-/// The notes held, in the order they were pressed, and the pitch bend.
+/// The notes held, in the order they were pressed, their tunings and the pitch bend.
 #[derive(Debug, Clone, Default)]
 pub struct Notes {
     /// Held notes, oldest first.
     held: [u8; MAX_HELD],
+    /// Each held note's own tuning, ±[`MAX_TUNING`] semitones (same order as `held`).
+    tuning: [f32; MAX_HELD],
     /// How many of `held` are held.
     len: usize,
     /// Pitch bend, ±[`BEND_SEMITONES`].
@@ -45,9 +50,11 @@ impl Notes {
         self.remove(note);
         if self.len == MAX_HELD {
             self.held.copy_within(1.., 0);
+            self.tuning.copy_within(1.., 0);
             self.len -= 1;
         }
         self.held[self.len] = note;
+        self.tuning[self.len] = 0.0;
         self.len += 1;
     }
 
@@ -64,7 +71,20 @@ impl Notes {
     fn remove(&mut self, note: u8) {
         if let Some(i) = self.held[..self.len].iter().position(|&n| n == note) {
             self.held.copy_within(i + 1..self.len, i);
+            self.tuning.copy_within(i + 1..self.len, i);
             self.len -= 1;
+        }
+    }
+
+    /// Note `note`'s own tuning, in semitones, or every held note's with `None` (a note
+    /// expression: it lasts until the note is released or pressed again). A note not held is
+    /// ignored.
+    pub fn set_tuning(&mut self, note: Option<u8>, semitones: f32) {
+        let t = if semitones.is_finite() { semitones.clamp(-MAX_TUNING, MAX_TUNING) } else { 0.0 };
+        for (held, tuning) in self.held[..self.len].iter().zip(&mut self.tuning[..self.len]) {
+            if note.is_none_or(|n| n == *held) {
+                *tuning = t;
+            }
         }
     }
 
@@ -82,6 +102,13 @@ impl Notes {
     /// The note that sounds (the last pressed of those held).
     pub fn current(&self) -> Option<u8> {
         self.len.checked_sub(1).map(|i| self.held[i])
+    }
+
+    /// The note that sounds and how far it is bent, in semitones: the pitch bend plus the
+    /// note's own tuning.
+    pub fn sounding(&self) -> Option<(u8, f32)> {
+        let i = self.len.checked_sub(1)?;
+        Some((self.held[i], self.bend + self.tuning[i]))
     }
 }
 
@@ -200,6 +227,49 @@ mod tests {
         assert_eq!(n.bend(), -2.0);
         n.set_bend(f32::NAN);
         assert_eq!(n.bend(), 0.0);
+    }
+
+    #[test]
+    fn tuning_bends_its_own_note_on_top_of_the_pitch_bend() {
+        let mut n = Notes::default();
+        n.note_on(45);
+        n.note_on(52);
+        // A tuning for a note not held, or before its note-on, changes nothing.
+        n.set_tuning(Some(60), 3.0);
+        assert_eq!(n.sounding(), Some((52, 0.0)));
+        n.set_tuning(Some(52), 0.5);
+        n.set_tuning(Some(45), -12.0);
+        assert_eq!(n.sounding(), Some((52, 0.5)));
+        n.set_bend(1.0);
+        assert_eq!(n.sounding(), Some((52, 2.5)));
+        // Releasing the sounding note brings back the one below with its own tuning.
+        n.note_off(52);
+        assert_eq!(n.sounding(), Some((45, -10.0)));
+        // Pressing a note again starts it untuned; the range is VST3's.
+        n.note_off(45);
+        n.note_on(45);
+        assert_eq!(n.sounding(), Some((45, 2.0)));
+        n.set_tuning(Some(45), 500.0);
+        assert_eq!(n.sounding(), Some((45, 2.0 + MAX_TUNING)));
+        n.set_tuning(Some(45), f32::NAN);
+        assert_eq!(n.sounding(), Some((45, 2.0)));
+        // A wildcard tunes every held note.
+        n.note_on(50);
+        n.set_tuning(None, 1.0);
+        assert_eq!(n.sounding(), Some((50, 3.0)));
+        n.note_off(50);
+        assert_eq!(n.sounding(), Some((45, 3.0)));
+        // Tunings move with their notes when an older note is forgotten.
+        n.reset();
+        for k in 0..MAX_HELD as u8 {
+            n.note_on(40 + k);
+            n.set_tuning(Some(40 + k), k as f32);
+        }
+        n.note_on(100);
+        n.note_off(100);
+        assert_eq!(n.sounding(), Some((40 + MAX_HELD as u8 - 1, (MAX_HELD - 1) as f32)));
+        n.note_off(40 + MAX_HELD as u8 - 1);
+        assert_eq!(n.sounding(), Some((40 + MAX_HELD as u8 - 2, (MAX_HELD - 2) as f32)));
     }
 
     #[test]

@@ -345,9 +345,18 @@ impl Engine {
         self.track_note();
     }
 
+    /// Note `note`'s own tuning at the next sample, in semitones (VST3 note expression, CLAP's
+    /// tuning expression; ±120), or every held note's with `None`. It adds to the pitch bend
+    /// while the note sounds.
+    pub fn note_tuning(&mut self, note: Option<u8>, semitones: f32) {
+        self.notes.set_tuning(note, semitones);
+        self.track_note();
+    }
+
     /// The held note's rate in Hz (the plain value the hold uses once any glide has landed).
     fn note_rate(&self) -> Option<f32> {
-        let hz = note_hz(self.notes.current()?, self.notes.bend(), self.settings.harmonic);
+        let (note, bend) = self.notes.sounding()?;
+        let hz = note_hz(note, bend, self.settings.harmonic);
         Some(hz.clamp(MIN_RATE, MAX_RATE))
     }
 

@@ -16,6 +16,7 @@ enum Event {
     NoteOn(u8),
     NoteOff(u8),
     Bend(f32),
+    Tuning(u8, f32),
 }
 
 /// Render `x` (every channel the same length) through a fresh engine in blocks of `block`,
@@ -41,6 +42,7 @@ fn render(
                 Event::NoteOn(k) => e.note_on(k),
                 Event::NoteOff(k) => e.note_off(k),
                 Event::Bend(b) => e.pitch_bend(b),
+                Event::Tuning(k, t) => e.note_tuning(Some(k), t),
             }
         }
         let beats = start_beats + pos as f64 / SR as f64 * bpm / 60.0;
@@ -176,6 +178,31 @@ fn harmonic_and_bend_scale_the_rate() {
         let mean = runs.iter().map(|r| r.1).sum::<usize>() as f64 / runs.len() as f64;
         let want = SR as f64 / expected;
         assert!((mean - want).abs() < 0.05 * want.max(1.0) / 10.0 + 0.02, "h {harmonic} bend {bend}: {mean} vs {want}");
+    }
+}
+
+/// A note's own tuning (note expression) moves its rate on top of the bend; a tuning for
+/// another note does not, and releasing the tuned note brings back the one below as it was.
+#[test]
+fn tuning_scales_the_rate_of_its_own_note() {
+    let s = Settings { bits: 24.0, ..Settings::default() };
+    let events = [
+        (0, Event::NoteOn(45)),
+        (10, Event::NoteOn(57)),
+        (20, Event::Tuning(57, -12.0)),
+        (30, Event::Tuning(45, 7.0)),
+        (40, Event::Bend(1.0)),
+        (20000, Event::NoteOff(57)),
+    ];
+    let y = render(s, &events, &[ramp(40000)], 256, 120.0, 0.0);
+    let mean = |from, to| {
+        let runs = holds(&y[0], from, to);
+        runs.iter().map(|r| r.1).sum::<usize>() as f64 / runs.len() as f64
+    };
+    // A3 an octave down, two semitones up: 123.47 Hz; then A2 seven up and two up: 185.0 Hz.
+    for (from, to, hz) in [(100, 20000, 123.470_825), (20100, 40000, 184.997_2)] {
+        let want = SR as f64 / hz;
+        assert!((mean(from, to) - want).abs() < 0.02 * want, "{from}..{to}: {} vs {want}", mean(from, to));
     }
 }
 
