@@ -63,17 +63,18 @@ def test_cli_render_is_bit_identical_to_the_vst3_in_dawdreamer(tmp_path):
 
     # Bit Depth: 12, then 4.5, 8 and 6.25 bits, each for half a second (block-aligned steps).
     steps = [(0.0, 12.0), (0.5, 4.5), (1.0, 8.0), (1.5, 6.25)]
+    bits = np.zeros(n, dtype=np.float64)
 
     # The VST3 in DawDreamer.
     engine = daw.RenderEngine(SR, BLOCK)
     src = engine.make_playback_processor("src", x)
     fx = engine.make_plugin_processor("stairstep", str(bundle()))
     names = [fx.get_parameter_name(i) for i in range(fx.get_plugin_parameter_size())]
-    bits = np.zeros(n, dtype=np.float32)
     for k, (start, value) in enumerate(steps):
         end = steps[k + 1][0] if k + 1 < len(steps) else 2.0
-        # nice-plug's own normalization, in f32: (plain - min) / (max - min).
-        bits[int(start * SR) : int(end * SR)] = np.float32(value - 1.0) / np.float32(23.0)
+        # Normalized as a host computes it, in f64: the plugin must land on the plain value
+        # exactly (8 bits, not 7.9999995), as the renderer's --bits does.
+        bits[int(start * SR) : int(end * SR)] = (value - 1.0) / 23.0
     fx.set_automation(names.index("Bit Depth"), bits)
     fx.set_parameter(names.index("Dither"), 2 / 3)  # TPDF: the third of four choices
     fx.set_parameter(names.index("Mix"), 0.9)  # 90 %
