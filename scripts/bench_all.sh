@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates docs/BENCHMARKS.md, docs/benchmarks.png and docs/benchmarks-presets.png from N
 # complete runs of the benchmarks (default 3): criterion's, the host's (bench_host.py) and
-# the factory presets' in the host (bench_presets.py). The machines here drift by 10 to 40 %
+# the factory presets' in the host (bench_presets.py), and loading in pedalboard and
+# DawDreamer (bench_load.py). The machines here drift by 10 to 40 %
 # within minutes, so the report gives each figure as the median of the runs with their range.
 #
 # Usage: bash scripts/bench_all.sh [N]    (needs the venv: see scripts/requirements-bench.txt)
@@ -25,6 +26,7 @@ done
 cargo xtask bundle stairstep --release
 for k in $(seq 1 "$runs"); do
     .venv/bin/python scripts/bench_host.py > "$out/host-$k.json"
+    .venv/bin/python scripts/bench_load.py > "$out/load-$k.json"
     .venv/bin/python scripts/bench_presets.py > "$out/presets-$k.json"
 done
 .venv/bin/python scripts/bench_report.py

@@ -80,8 +80,7 @@ MIN_RATE, MAX_RATE = 50.0, 96000.0
 # Kinds: "linear" (min, max, decimals shown), "skewed" (min, max, decimals shown, skew factor:
 # nice-plug's `FloatRange::Skewed`, the plain value snapped to 0.01 by the step size), "step"
 # (linear, whole steps), "hz" (the Sample Rate: log2 Hz linear inside), "choice" (the choices
-# above), "switch". The host lists these first, then the MIDI CC parameters nice-plug adds for
-# a plugin that takes MIDI (check_names).
+# above), "switch". The host lists exactly these (check_names).
 PARAMS = {
     "bits": ("bit_depth_bits", "linear", (1.0, 24.0, 2)),
     "quantizer": ("quantizer", "choice", QUANTIZER),
@@ -207,13 +206,11 @@ def matches(kind, spec, got, want):
 
 
 def check_names(fx):
-    """Fail early if the VST3's parameters are not the ones PARAMS expects (then only the MIDI
-    CC parameters nice-plug adds)."""
+    """Fail early if the VST3's parameters are not the ones PARAMS expects."""
     names = [name for name, _, _ in PARAMS.values()]
     got = list(fx.parameters)
-    ours, extra = got[: len(names)], got[len(names) :]
-    if ours != names or not all(name.startswith("midi_ch_") for name in extra):
-        sys.exit(f"the VST3's parameters are {got[: len(names) + 3]}..., this script expects {names} then MIDI CCs")
+    if got != names:
+        sys.exit(f"the VST3's parameters are {got}, this script expects {names}")
 
 
 def apply_preset(fx, preset):

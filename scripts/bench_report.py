@@ -122,6 +122,42 @@ def cycles(name):
     return median(values) if values else None
 
 
+def load_lines():
+    """The host-surface section (scripts/bench_load.py): load to first block and parameters seen,
+    per host; empty without a load run."""
+    files = sorted(RUNS.glob("load-*.json")) or [ROOT / "target" / "bench_load.json"]
+    runs = [json.loads(f.read_text()) for f in files if f.exists()]
+    if not runs:
+        return []
+    lines = [
+        "",
+        "## Loading in a host (scripts/bench_load.py)",
+        "",
+        "From the host's load call to the end of the first processed block of 512 samples, each load",
+        "in a fresh Python process: pedalboard's `load_plugin` + `process`, DawDreamer's",
+        f"`make_plugin_processor` + a one-block `render`. Median of {runs[0]['runs']} loads per run",
+        f"(range over all loads), {len(runs)} run{'s' if len(runs) > 1 else ''}; parameters as the host lists them;",
+        "the process's peak resident memory after the first block.",
+        "",
+        "| host | plugin | load to first block (s) | range (s) | parameters | resident (MiB) |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    labels = {"stairstep": "Stairstep VST3", "other": "older Stairstep VST3", "bitcrush": "pedalboard's Bitcrush"}
+    for host, plugins in runs[0]["hosts"].items():
+        for name in plugins:
+            rows = [r["hosts"][host][name] for r in runs]
+            lo = min(r["range"][0] for r in rows)
+            hi = max(r["range"][1] for r in rows)
+            label = labels.get(name, name)
+            if name == "other":
+                label += f" ({runs[0]['bundles']['other']})"
+            lines.append(
+                f"| {host} | {label} | {median([r['seconds'] for r in rows]):.3f} | {lo:.3f} to {hi:.3f} "
+                f"| {rows[0]['parameters']} | {median([r['rss_mib'] for r in rows]):.0f} |"
+            )
+    return lines
+
+
 def host_rows():
     """The host rows, each field the median over the runs, with each ratio's range."""
     files = sorted(RUNS.glob("host-*.json")) or [ROOT / "target" / "bench_host.json"]
@@ -316,6 +352,7 @@ def main():
             f"| {plain_ratio} |"
         )
     lines += ["", "![cost per mode](benchmarks.png)"]
+    lines += load_lines()
     if presets:
         lines += preset_lines(presets)
     lines += [
