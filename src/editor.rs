@@ -394,10 +394,9 @@ pub fn draw(ui: &mut egui::Ui, params: &StairstepParams, setter: &ParamSetter, m
                 ui.selectable_value(&mut model.page, Page::Movement, "Movement")
                     .on_hover_text("The LFO, the envelope follower and note-tracked Sample Rate.");
             });
-            let rows = if model.page == Page::Crush { ROWS } else { MOVEMENT_ROWS };
             egui::Grid::new("controls").num_columns(2).spacing([10.0, 6.0]).show(ui, |ui| {
-                for (label, ids) in rows {
-                    ui.label(*label);
+                for (label, ids) in crate::params::rows(model.page) {
+                    ui.label(label);
                     let width = if ids.len() > 1 { 100.0 } else { 150.0 };
                     ui.horizontal(|ui| ids.iter().for_each(|id| control_sized(ui, params, setter, id, width)));
                     ui.end_row();
@@ -600,45 +599,9 @@ pub fn note_name(note: u8) -> String {
     format!("{}{}", NAMES[note as usize % 12], note as i32 / 12 - 1)
 }
 
-/// The two pages of controls below Bit Depth.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Page {
-    /// The crushing: [`ROWS`].
-    #[default]
-    Crush,
-    /// The LFO, the follower and note tracking: [`MOVEMENT_ROWS`].
-    Movement,
-}
-
-/// The rows of the Movement page, as [`ROWS`].
-pub const MOVEMENT_ROWS: &[(&str, &[&str])] = &[
-    ("LFO", &["lfo-shape", "lfo-sync"]),
-    ("Speed", &["lfo-rate"]),
-    ("Division", &["lfo-division", "lfo-timing"]),
-    ("To Bits", &["lfo-bits"]),
-    ("To Rate", &["lfo-octaves"]),
-    ("Follow", &["follow-bits"]),
-    ("Attack", &["follow-attack"]),
-    ("Release", &["follow-release"]),
-    ("Harmonic", &["harmonic"]),
-    ("Glide", &["glide"]),
-];
-
-/// The rows below Bit Depth: a label, and the parameters on that row (by id). Each control's
-/// kind, name and tooltip come from the parameter table.
-pub const ROWS: &[(&str, &[&str])] = &[
-    ("Dither", &["dither"]),
-    ("Quantizer", &["quantizer"]),
-    ("Shaping", &["shaping"]),
-    ("Curve", &["curve"]),
-    ("Drive", &["drive"]),
-    ("Rate", &["rate"]),
-    ("Jitter", &["jitter"]),
-    ("Filters", &["prefilter", "postfilter", "antialias"]),
-    ("Mix", &["mix"]),
-    ("Output", &["output"]),
-    ("Listen", &["listen"]),
-];
+/// The two pages of controls below Bit Depth; their rows come from the parameter table
+/// ([`crate::params::rows`]).
+pub use crate::params::Page;
 
 /// The control for parameter `id`, of its kind: a slider, a combo box (a row of buttons for two
 /// choices) or a toggle, with the table's tooltip. Every change is one begin, set, end.

@@ -326,16 +326,13 @@ impl<F: Format> ClapPlugin for Stairstep<F> {
             }
         }
         context.add_section("Stairstep", |section| {
-            section.add_page("Crush", |page| {
-                for id in params::REMOTE_PAGE {
-                    self.params.visit(id, Slot(&mut *page));
-                }
-            });
-            section.add_page("Movement", |page| {
-                for id in params::MOVEMENT_PAGE {
-                    self.params.visit(id, Slot(&mut *page));
-                }
-            });
+            for (name, which) in [("Crush", params::Page::Crush), ("Movement", params::Page::Movement)] {
+                section.add_page(name, |page| {
+                    for id in params::remote_page(which) {
+                        self.params.visit(id, Slot(&mut *page));
+                    }
+                });
+            }
         });
     }
 }

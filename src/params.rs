@@ -27,8 +27,43 @@ pub const GROUPS: [&str; 7] = ["Crush", "Noise", "Rate", "Output", "LFO", "Follo
 pub const EDITOR_SIZE_FIELD: &str = "editor-size";
 /// The persisted-field key holding the saved-state layout number (see `state`).
 pub const VERSION_FIELD: &str = "state-version";
-/// The saved-state layout this build writes.
-pub const STATE_VERSION: u32 = 2;
+/// The saved-state layout this build writes: the newest a parameter arrived in (the table's
+/// `since` column).
+pub const STATE_VERSION: u32 = {
+    let mut newest = 1;
+    let mut i = 0;
+    while i < SINCE.len() {
+        if SINCE[i] > newest {
+            newest = SINCE[i];
+        }
+        i += 1;
+    }
+    newest
+};
+
+/// A page of the editor, and of the CLAP remote controls (they share the names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Page {
+    /// The crushing: bit depth, noise, rate and output.
+    #[default]
+    Crush,
+    /// The LFO, the follower and note tracking.
+    Movement,
+}
+use Page::{Crush, Movement};
+
+/// Where the editor shows a parameter (the table's `ui` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// Bit Depth's own gauge, above the pages.
+    Gauge,
+    /// The window's header (Bypass).
+    Header,
+    /// A row of a page: the page, a position (rows, and controls within a row, go by it) and the
+    /// row's label (parameters with the same label share the row).
+    Row(Page, u16, &'static str),
+}
+use Place::{Gauge, Header, Row};
 
 /// Declares an enum parameter's choices as the host shows them (the ids are saved-state
 /// contract) and their conversion to the DSP's enum, whose variants have the same names.
@@ -122,7 +157,8 @@ choice_enum! {
 
 /// Declares the parameters (see the table below for the row syntax).
 macro_rules! params_table {
-    ($($(#[$doc:meta])* $field:ident: $ty:ty = $id:literal in $group:literal as $kind:ident, $new:expr,
+    ($($(#[$doc:meta])* $field:ident: $ty:ty = $id:literal in $group:literal as $kind:ident, since $since:literal,
+        ui: $ui:expr, remote: $remote:expr, $new:expr,
         dsp: $dsp:ident = $convert:expr, help: $help:expr, tip: $tip:literal;)*) => {
         /// All of Stairstep's parameters, and the editor size.
         pub struct StairstepParams {
@@ -139,6 +175,18 @@ macro_rules! params_table {
 
         /// The parameter ids, in the order hosts list them.
         pub const IDS: &[&str] = &[$($id),*];
+
+        /// Each parameter's host group, in [`IDS`] order.
+        pub const GROUP_OF: &[&str] = &[$($group),*];
+
+        /// The saved-state layout each parameter arrived in, in [`IDS`] order.
+        pub const SINCE: &[u32] = &[$($since),*];
+
+        /// Where the editor shows each parameter, in [`IDS`] order.
+        pub const PLACES: &[Place] = &[$($ui),*];
+
+        /// Each parameter's remote-controls page and slot (0 to 7), in [`IDS`] order.
+        pub const REMOTE: &[Option<(Page, u8)>] = &[$($remote),*];
 
         impl StairstepParams {
             /// (id, parameter, group) of every parameter, in host order.
@@ -195,18 +243,24 @@ macro_rules! params_table {
 // One row per parameter, in host order:
 //
 //     /// The field's doc.
-//     field: Type = "id" in "Group" as Kind, constructor (name, default, range, unit, text),
+//     field: Type = "id" in "Group" as Kind, since Layout,
+//         ui: Place, remote: Slot, constructor (name, default, range, unit, text),
 //         dsp: settings_field = conversion (a closure or function of the value), help: `--help` text,
 //         tip: the editor's tooltip;
 //
 // Kind is `Number` (continuous, in its unit), `Hz` (the Sample Rate: log2 Hz inside, and Hz
-// is what `dsp:` gets), `Choice` or `Switch`.
+// is what `dsp:` gets), `Choice` or `Switch`. Layout is the saved-state layout the parameter
+// arrived in (sessions of an older layout load it at its default, silently). Place is where
+// the editor shows it: `Row(page, position, "label")` (parameters with the same label share a
+// row; rows and the controls in a row go by position), `Gauge` (Bit Depth's) or `Header`
+// (Bypass). Slot is `Some((page, 0 to 7))` on a CLAP remote-controls page, or `None`.
 //
 // NOTE: No smoothers: the DSP core ramps every continuous value itself (see `dsp::smoother`),
 //       so the plugin and offline renders share one code path.
 params_table! {
     /// Bit depth, 1 to 24 bits, continuous.
-    bits: FloatParam = "bits" in "Crush" as Number,
+    bits: FloatParam = "bits" in "Crush" as Number, since 1,
+        ui: Gauge, remote: Some((Crush, 0)),
         FloatParam::new("Bit Depth", BITS_DEFAULT, FloatRange::Linear { min: BITS_MIN, max: BITS_MAX })
             .with_step_size(HOST_STEP)
             .with_unit(" bits")
@@ -215,22 +269,26 @@ params_table! {
         dsp: bits = |v| v, help: format!("bit depth, {BITS_MIN} to {BITS_MAX} bits (default {BITS_DEFAULT})"),
         tip: "Bit Depth: drag up or right to add bits (Shift: fine), mouse wheel, double-click for 8 bits, or type a value below.";
     /// Quantizer characteristic.
-    quantizer: EnumParam<QuantizerParam> = "quantizer" in "Crush" as Choice,
+    quantizer: EnumParam<QuantizerParam> = "quantizer" in "Crush" as Choice, since 1,
+        ui: Row(Crush, 20, "Quantizer"), remote: None,
         EnumParam::new("Quantizer", QuantizerParam::MidTread),
         dsp: quantizer = QuantizerMode::from, help: format!("{} (default mid-tread)", choices::<QuantizerParam>()),
         tip: "Mid-tread has a zero level (quiet parts go silent); mid-rise has none (quiet parts buzz at ±½ step).";
     /// Companding curve.
-    curve: EnumParam<CurveParam> = "curve" in "Crush" as Choice,
+    curve: EnumParam<CurveParam> = "curve" in "Crush" as Choice, since 1,
+        ui: Row(Crush, 40, "Curve"), remote: None,
         EnumParam::new("Curve", CurveParam::Linear),
         dsp: curve = Curve::from, help: format!("{} (default linear)", choices::<CurveParam>()),
         tip: "Companding: µ-law and A-law (G.711) give quiet signals finer steps and loud ones coarser.";
     /// Gain into the quantizer, 0 to +36 dB.
-    drive: FloatParam = "drive" in "Crush" as Number,
+    drive: FloatParam = "drive" in "Crush" as Number, since 1,
+        ui: Row(Crush, 50, "Drive"), remote: Some((Crush, 4)),
         number("Drive", 0.0, 0.0, dsp::engine::MAX_DRIVE_DB, " dB"),
         dsp: drive_db = |v| v, help: "gain into the crusher, 0 to 36 dB (default 0)",
         tip: "Gain into the crusher; its full scale clips. Make up level with Output.";
     /// Anti-alias the quantizer (adds latency).
-    antialias: BoolParam = "antialias" in "Crush" as Switch,
+    antialias: BoolParam = "antialias" in "Crush" as Switch, since 1,
+        ui: Row(Crush, 82, "Filters"), remote: None,
         switch("Anti-alias", false),
         dsp: antialias = |v| v, help: format!(
             "4x oversampled anti-aliased quantizer, on or off (default off; adds {} samples of latency)",
@@ -238,17 +296,20 @@ params_table! {
         ),
         tip: "Quantize at 4× with antiderivative anti-aliasing: removes the inharmonic aliases of the staircase (undithered, unshaped), adds 34 samples of latency.";
     /// Dither before the quantizer.
-    dither: EnumParam<DitherParam> = "dither" in "Noise" as Choice,
+    dither: EnumParam<DitherParam> = "dither" in "Noise" as Choice, since 1,
+        ui: Row(Crush, 10, "Dither"), remote: Some((Crush, 2)),
         EnumParam::new("Dither", DitherParam::Off),
         dsp: dither = DitherMode::from, help: format!("{} (default off)", choices::<DitherParam>()),
         tip: "Noise added before rounding: RPDF removes distortion, TPDF also removes noise modulation, High-pass TPDF moves its hiss up in frequency.";
     /// Noise-shaping filter.
-    shaping: EnumParam<ShapingParam> = "shaping" in "Noise" as Choice,
+    shaping: EnumParam<ShapingParam> = "shaping" in "Noise" as Choice, since 1,
+        ui: Row(Crush, 30, "Shaping"), remote: Some((Crush, 3)),
         EnumParam::new("Noise Shaping", ShapingParam::Off),
         dsp: shaping = Shaping::from, help: format!("{} (default off)", choices::<ShapingParam>()),
         tip: "Error feedback that moves the quantization noise towards high frequencies, where hearing is less sensitive (more total noise, less audible).";
     /// Sample-and-hold rate, 50 Hz to 96 kHz (log2 Hz inside: see [`rate_hz`]).
-    rate: FloatParam = "rate" in "Rate" as Hz,
+    rate: FloatParam = "rate" in "Rate" as Hz, since 1,
+        ui: Row(Crush, 60, "Rate"), remote: Some((Crush, 1)),
         FloatParam::new(
             "Sample Rate",
             libm::log2f(dsp::engine::MAX_RATE),
@@ -261,52 +322,62 @@ params_table! {
         help: "sample-and-hold rate, 50 to 96000 Hz, or '8 kHz' (default 96000: no reduction)",
         tip: "Sample-and-hold rate: below the host rate the signal is held in steps in time, and content above half this rate folds back (aliases).";
     /// Hold-length randomisation, 0 to 100 %.
-    jitter: FloatParam = "jitter" in "Rate" as Number,
+    jitter: FloatParam = "jitter" in "Rate" as Number, since 1,
+        ui: Row(Crush, 70, "Jitter"), remote: Some((Crush, 7)),
         number("Jitter", 0.0, 0.0, 100.0, " %"),
         dsp: jitter = |v| v / 100.0, help: "hold-length randomisation, 0 to 100 % (default 0)",
         tip: "Randomises each hold's length by up to this share of a period, like a converter with an unstable clock.";
     /// Low-pass before the hold.
-    prefilter: BoolParam = "prefilter" in "Rate" as Switch,
+    prefilter: BoolParam = "prefilter" in "Rate" as Switch, since 1,
+        ui: Row(Crush, 80, "Filters"), remote: None,
         switch("Pre-filter", false),
         dsp: prefilter = |v| v, help: "low-pass before the hold, on or off (default off)",
         tip: "Low-pass before the hold at 0.4 × Rate: removes the aliasing (cleaner, darker).";
     /// Low-pass after the quantizer.
-    postfilter: BoolParam = "postfilter" in "Rate" as Switch,
+    postfilter: BoolParam = "postfilter" in "Rate" as Switch, since 1,
+        ui: Row(Crush, 81, "Filters"), remote: None,
         switch("Post-filter", false),
         dsp: postfilter = |v| v, help: "low-pass after the quantizer, on or off (default off)",
         tip: "Low-pass after the quantizer at 0.4 × Rate: removes the hold's images (smoother, darker).";
     /// Wet share, 0 to 100 %.
-    mix: FloatParam = "mix" in "Output" as Number,
+    mix: FloatParam = "mix" in "Output" as Number, since 1,
+        ui: Row(Crush, 90, "Mix"), remote: Some((Crush, 5)),
         number("Mix", 100.0, 0.0, 100.0, " %"),
         dsp: mix = |v| v / 100.0, help: "wet share, 0 to 100 % (default 100)",
         tip: "Share of the crushed signal in the output; 0 % is exactly the dry signal.";
     /// Output gain, -24 to +24 dB.
-    output: FloatParam = "output" in "Output" as Number,
+    output: FloatParam = "output" in "Output" as Number, since 1,
+        ui: Row(Crush, 100, "Output"), remote: Some((Crush, 6)),
         number("Output", 0.0, dsp::engine::MIN_OUTPUT_DB, dsp::engine::MAX_OUTPUT_DB, " dB"),
         dsp: output_db = |v| v, help: "output gain, -24 to +24 dB (default 0)",
         tip: "Gain applied last, to make up level.";
     /// Output or error signal.
-    listen: EnumParam<ListenParam> = "listen" in "Output" as Choice,
+    listen: EnumParam<ListenParam> = "listen" in "Output" as Choice, since 1,
+        ui: Row(Crush, 110, "Listen"), remote: None,
         EnumParam::new("Listen", ListenParam::Output),
         dsp: listen = Listen::from, help: format!("{} (default output)", choices::<ListenParam>()),
         tip: "Output plays the result; Error plays only what the crushing adds, so you can hear it.";
     /// The host's bypass switch.
-    bypass: BoolParam = "bypass" in "Output" as Switch,
+    bypass: BoolParam = "bypass" in "Output" as Switch, since 1,
+        ui: Header, remote: None,
         switch("Bypass", false).make_bypass(),
         dsp: bypass = |v| v, help: "on or off (default off)",
         tip: "Pass the input through untouched (with a 10 ms crossfade).";
     /// LFO waveform.
-    lfo_shape: EnumParam<LfoShapeParam> = "lfo-shape" in "LFO" as Choice,
+    lfo_shape: EnumParam<LfoShapeParam> = "lfo-shape" in "LFO" as Choice, since 2,
+        ui: Row(Movement, 10, "LFO"), remote: Some((Movement, 5)),
         EnumParam::new("LFO Shape", LfoShapeParam::Sine),
         dsp: lfo_shape = LfoShape::from, help: format!("{} (default sine)", choices::<LfoShapeParam>()),
         tip: "The LFO's waveform. The random shapes draw one value per cycle from the song position, so every bounce sounds the same.";
     /// LFO follows the host's tempo.
-    lfo_sync: BoolParam = "lfo-sync" in "LFO" as Switch,
+    lfo_sync: BoolParam = "lfo-sync" in "LFO" as Switch, since 2,
+        ui: Row(Movement, 11, "LFO"), remote: None,
         switch("LFO Sync", true),
         dsp: lfo_sync = |v| v, help: "LFO follows the host tempo (LFO Division), on or off (default on; off: LFO Rate in Hz)",
         tip: "On: the LFO runs in note values of the host's tempo, locked to the song position. Off: it runs at LFO Rate.";
     /// Free LFO rate, 0.01 to 40 Hz.
-    lfo_rate: FloatParam = "lfo-rate" in "LFO" as Number,
+    lfo_rate: FloatParam = "lfo-rate" in "LFO" as Number, since 2,
+        ui: Row(Movement, 20, "Speed"), remote: Some((Movement, 6)),
         FloatParam::new(
             "LFO Rate",
             1.0,
@@ -319,42 +390,50 @@ params_table! {
         dsp: lfo_hz = |v| v, help: "free LFO rate, 0.01 to 40 Hz (default 1; with LFO Sync off)",
         tip: "LFO speed in Hz when LFO Sync is off.";
     /// Synced LFO period.
-    lfo_division: EnumParam<DivisionParam> = "lfo-division" in "LFO" as Choice,
+    lfo_division: EnumParam<DivisionParam> = "lfo-division" in "LFO" as Choice, since 2,
+        ui: Row(Movement, 30, "Division"), remote: Some((Movement, 4)),
         EnumParam::new("LFO Division", DivisionParam::N4),
         dsp: lfo_division = Division::from, help: format!("{} (default 1/4)", choices::<DivisionParam>()),
         tip: "One LFO cycle per this note value (with LFO Sync on).";
     /// Straight, dotted or triplet.
-    lfo_timing: EnumParam<TimingParam> = "lfo-timing" in "LFO" as Choice,
+    lfo_timing: EnumParam<TimingParam> = "lfo-timing" in "LFO" as Choice, since 2,
+        ui: Row(Movement, 31, "Division"), remote: None,
         EnumParam::new("LFO Timing", TimingParam::Straight),
         dsp: lfo_timing = Timing::from, help: format!("{} (default straight)", choices::<TimingParam>()),
         tip: "Dotted: one and a half times the division; triplet: two thirds of it.";
     /// LFO depth on Bit Depth, ±12 bits.
-    lfo_bits: FloatParam = "lfo-bits" in "LFO" as Number,
+    lfo_bits: FloatParam = "lfo-bits" in "LFO" as Number, since 2,
+        ui: Row(Movement, 40, "To Bits"), remote: Some((Movement, 0)),
         number("LFO to Bits", 0.0, -dsp::engine::MAX_MOD_BITS, dsp::engine::MAX_MOD_BITS, " bits"),
         dsp: lfo_bits = |v| v, help: "LFO depth on Bit Depth, -12 to +12 bits (default 0: off)",
         tip: "How many bits the LFO adds to (and takes from) Bit Depth at its peaks.";
     /// LFO depth on Sample Rate, ±6 octaves.
-    lfo_octaves: FloatParam = "lfo-octaves" in "LFO" as Number,
+    lfo_octaves: FloatParam = "lfo-octaves" in "LFO" as Number, since 2,
+        ui: Row(Movement, 50, "To Rate"), remote: Some((Movement, 1)),
         number("LFO to Rate", 0.0, -dsp::engine::MAX_MOD_OCTAVES, dsp::engine::MAX_MOD_OCTAVES, " oct"),
         dsp: lfo_octaves = |v| v, help: "LFO depth on Sample Rate, -6 to +6 octaves (default 0: off)",
         tip: "How many octaves the LFO moves Sample Rate up and down at its peaks.";
     /// Follower depth on Bit Depth, ±12 bits.
-    follow_bits: FloatParam = "follow-bits" in "Follower" as Number,
+    follow_bits: FloatParam = "follow-bits" in "Follower" as Number, since 2,
+        ui: Row(Movement, 60, "Follow"), remote: Some((Movement, 2)),
         number("Follow to Bits", 0.0, -dsp::engine::MAX_MOD_BITS, dsp::engine::MAX_MOD_BITS, " bits"),
         dsp: follow_bits = |v| v, help: "envelope follower depth on Bit Depth at full scale, -12 to +12 bits (default 0: off)",
         tip: "Bits the input's level adds at 0 dBFS (nothing at -60 dBFS): negative crushes loud passages harder, positive crushes quiet ones harder.";
     /// Follower attack, 0.1 to 500 ms.
-    follow_attack: FloatParam = "follow-attack" in "Follower" as Number,
+    follow_attack: FloatParam = "follow-attack" in "Follower" as Number, since 2,
+        ui: Row(Movement, 70, "Attack"), remote: None,
         time_ms("Follow Attack", 5.0, dsp::follower::MAX_ATTACK_MS),
         dsp: follow_attack_ms = |v| v, help: "follower attack time constant, 0.1 to 500 ms (default 5)",
         tip: "How fast the follower rises with the level (time to 63 % of a step).";
     /// Follower release, 0.1 to 5000 ms.
-    follow_release: FloatParam = "follow-release" in "Follower" as Number,
+    follow_release: FloatParam = "follow-release" in "Follower" as Number, since 2,
+        ui: Row(Movement, 80, "Release"), remote: None,
         time_ms("Follow Release", 100.0, dsp::follower::MAX_RELEASE_MS),
         dsp: follow_release_ms = |v| v, help: "follower release time constant, 0.1 to 5000 ms (default 100)",
         tip: "How fast the follower falls with the level (time to 37 % of a step).";
     /// Note tracking: Sample Rate = note × Harmonic, 1 to 64.
-    harmonic: FloatParam = "harmonic" in "Notes" as Number,
+    harmonic: FloatParam = "harmonic" in "Notes" as Number, since 2,
+        ui: Row(Movement, 90, "Harmonic"), remote: Some((Movement, 3)),
         FloatParam::new("Harmonic", 1.0, FloatRange::Linear { min: 1.0, max: dsp::notes::MAX_HARMONIC })
             .with_step_size(1.0)
             .with_unit("x")
@@ -363,7 +442,8 @@ params_table! {
         dsp: harmonic = |v| v, help: "while a MIDI note is held, Sample Rate = the note's frequency times this, 1 to 64 (default 1)",
         tip: "While a MIDI note is held, the Sample Rate is the note's frequency times this: the aliases land on the note's harmonics, so the crush is in tune.";
     /// Note tracking: glide time, 0 to 500 ms.
-    glide: FloatParam = "glide" in "Notes" as Number,
+    glide: FloatParam = "glide" in "Notes" as Number, since 2,
+        ui: Row(Movement, 100, "Glide"), remote: Some((Movement, 7)),
         number("Glide", 0.0, 0.0, dsp::notes::MAX_GLIDE_MS, " ms"),
         dsp: glide_ms = |v| v, help: "time the note-tracked Sample Rate takes from one note to the next, 0 to 500 ms (default 0)",
         tip: "Time the Sample Rate takes to slide from one note to the next.";
@@ -394,13 +474,49 @@ pub trait Visit {
     fn switch(self, param: &BoolParam) -> Self::Output;
 }
 
-/// The CLAP remote-controls page: eight slots, the usual controller layout, the crushing on the
-/// top row, noise and levels below.
-pub const REMOTE_PAGE: [&str; 8] = ["bits", "rate", "dither", "shaping", "drive", "mix", "output", "jitter"];
+/// The rows of editor page `page`, top to bottom: each row's label and its parameters' ids, left
+/// to right (from the table's `ui` column).
+pub fn rows(page: Page) -> Vec<(&'static str, Vec<&'static str>)> {
+    let mut placed: Vec<(u16, &'static str, &'static str)> = IDS
+        .iter()
+        .zip(PLACES)
+        .filter_map(|(id, place)| match *place {
+            Row(p, position, label) if p == page => Some((position, label, *id)),
+            _ => None,
+        })
+        .collect();
+    placed.sort_by_key(|(position, _, _)| *position);
+    let mut rows: Vec<(&'static str, Vec<&'static str>)> = Vec::new();
+    for (_, label, id) in placed {
+        match rows.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, ids)) => ids.push(id),
+            None => rows.push((label, vec![id])),
+        }
+    }
+    rows
+}
 
-/// The second remote-controls page: the movement (depths on top, how it moves below).
-pub const MOVEMENT_PAGE: [&str; 8] =
-    ["lfo-bits", "lfo-octaves", "follow-bits", "harmonic", "lfo-division", "lfo-shape", "lfo-rate", "glide"];
+/// The ids on CLAP remote-controls page `page`, by slot (from the table's `remote` column):
+/// eight slots, the usual controller layout (depths or the crushing on the top row).
+pub fn remote_page(page: Page) -> Vec<&'static str> {
+    let mut slots: Vec<(u8, &'static str)> = IDS
+        .iter()
+        .zip(REMOTE)
+        .filter_map(|(id, slot)| slot.filter(|(p, _)| *p == page).map(|(_, k)| (k, *id)))
+        .collect();
+    slots.sort_unstable();
+    slots.into_iter().map(|(_, id)| id).collect()
+}
+
+/// The parameters saved-state layout `layout` added.
+pub fn added_in(layout: u32) -> Vec<&'static str> {
+    IDS.iter().zip(SINCE).filter(|(_, since)| **since == layout).map(|(id, _)| *id).collect()
+}
+
+/// The saved-state layout parameter `id` arrived in (`None` for an unknown id).
+pub fn since(id: &str) -> Option<u32> {
+    IDS.iter().position(|i| *i == id).map(|k| SINCE[k])
+}
 
 /// An enum parameter whatever its enum: what the by-id code and the state repair need.
 pub trait Choice {
@@ -822,6 +938,40 @@ mod tests {
     }
 
     #[test]
+    fn every_parameter_has_one_place_in_the_editor() {
+        // Every parameter is shown once: in a row of a page, the gauge or the header.
+        let mut shown: Vec<&str> = [Crush, Movement].into_iter().flat_map(rows).flat_map(|(_, ids)| ids).collect();
+        shown.extend(IDS.iter().zip(PLACES).filter(|(_, p)| matches!(p, Gauge | Header)).map(|(id, _)| *id));
+        shown.sort_unstable();
+        let mut ids = IDS.to_vec();
+        ids.sort_unstable();
+        assert_eq!(shown, ids);
+        // Positions are unique on a page, so the order is the table's intent, not chance.
+        for page in [Crush, Movement] {
+            let mut positions: Vec<u16> = PLACES
+                .iter()
+                .filter_map(|p| if let Row(q, k, _) = p { (*q == page).then_some(*k) } else { None })
+                .collect();
+            let n = positions.len();
+            positions.sort_unstable();
+            positions.dedup();
+            assert_eq!(positions.len(), n, "{page:?}: two parameters share a position");
+        }
+        let crush = rows(Crush);
+        assert_eq!(crush[0], ("Dither", vec!["dither"]));
+        assert!(crush.contains(&("Filters", vec!["prefilter", "postfilter", "antialias"])));
+        assert_eq!(rows(Movement)[0], ("LFO", vec!["lfo-shape", "lfo-sync"]));
+    }
+
+    #[test]
+    fn the_state_layout_is_the_newest_a_parameter_arrived_in() {
+        assert_eq!(STATE_VERSION, *SINCE.iter().max().unwrap());
+        assert_eq!(since("bits"), Some(1));
+        assert_eq!(since("glide"), Some(2));
+        assert_eq!(since("wobble"), None);
+    }
+
+    #[test]
     fn the_editor_size_is_saved_with_the_state() {
         let p = StairstepParams::default();
         *p.editor_size.write().unwrap() = EditorSize { width: 1234, height: 777 };
@@ -983,16 +1133,17 @@ mod tests {
     }
 
     #[test]
-    fn the_remote_page_names_eight_parameters_once() {
+    fn the_remote_pages_fill_their_eight_slots_once() {
         let p = StairstepParams::default();
-        for page in [REMOTE_PAGE, MOVEMENT_PAGE] {
-            let mut ids = page.to_vec();
-            ids.sort();
-            ids.dedup();
-            assert_eq!(ids.len(), 8);
-            assert!(page.iter().all(|id| p.visit(id, Kind).is_some()), "{page:?}");
+        for page in [Crush, Movement] {
+            let ids = remote_page(page);
+            assert_eq!(ids.len(), 8, "{page:?}: {ids:?}");
+            let mut slots: Vec<u8> = REMOTE.iter().flatten().filter(|(q, _)| *q == page).map(|(_, k)| *k).collect();
+            slots.sort_unstable();
+            assert_eq!(slots, (0..8).collect::<Vec<u8>>(), "{page:?}: each slot once");
+            assert!(ids.iter().all(|id| p.visit(id, Kind).is_some()), "{ids:?}");
         }
-        assert!(REMOTE_PAGE.iter().all(|id| !MOVEMENT_PAGE.contains(id)), "no parameter on both pages");
+        assert_eq!(remote_page(Crush), ["bits", "rate", "dither", "shaping", "drive", "mix", "output", "jitter"]);
         // The visit hands over the parameter of the table's kind.
         let kinds: Vec<_> = IDS.iter().filter_map(|id| p.visit(id, Kind)).collect();
         let continuous: Vec<_> = IDS.iter().map(|id| p.is_continuous(id)).collect();

@@ -16,32 +16,16 @@
 //! Each repair is returned as a sentence, which the plugin writes to its log.
 //!
 //! Layouts: 1 is the layout of Stairstep 0.1.0, which wrote no `state-version` field (a state
-//! without one is layout 1); 2 added the LFO, the envelope follower and note tracking
-//! ([`ADDED_IN_LAYOUT_2`]), which a layout-1 session takes at their defaults without a note (it
-//! never had them: its sound is unchanged). A state from a newer layout loads the values this
-//! build knows.
+//! without one is layout 1); 2 added the LFO, the envelope follower and note tracking. Each
+//! parameter's layout is the table's `since` column ([`crate::params::since`]): a session of an
+//! older layout takes the parameters added since at their defaults without a note (it never had
+//! them: its sound is unchanged). A state from a newer layout loads the values this build knows.
 
 use nice_plug::params::Param;
 use nice_plug::plugin::{ParamValue as StateValue, PluginState};
 
 use crate::params::{Field, StairstepParams};
 pub use crate::params::{STATE_VERSION, VERSION_FIELD};
-
-/// The parameters layout 2 added; all default to "no movement".
-pub const ADDED_IN_LAYOUT_2: &[&str] = &[
-    "lfo-shape",
-    "lfo-sync",
-    "lfo-rate",
-    "lfo-division",
-    "lfo-timing",
-    "lfo-bits",
-    "lfo-octaves",
-    "follow-bits",
-    "follow-attack",
-    "follow-release",
-    "harmonic",
-    "glide",
-];
 
 /// The layout number a state declares (1 when it has none).
 pub fn layout_of(state: &PluginState) -> Result<u32, String> {
@@ -145,7 +129,7 @@ pub fn sanitize(state: &mut PluginState) -> Vec<String> {
     for id in &ids {
         let param = defaults.field(id).expect("every parameter id is in the table");
         let (value, note) = repair(id, param, state.params.get(id));
-        let new_since = layout < 2 && ADDED_IN_LAYOUT_2.contains(&id.as_str());
+        let new_since = crate::params::since(id).is_some_and(|added| layout < added);
         if !new_since || state.params.contains_key(id) {
             notes.extend(note);
         }
@@ -202,8 +186,8 @@ mod tests {
         }
         assert_eq!(s.fields[VERSION_FIELD], "2");
         // Layout 2's parameters at their defaults: the old session sounds as it did.
-        for id in ADDED_IN_LAYOUT_2 {
-            assert!(s.params.contains_key(*id), "{id}");
+        for id in crate::params::added_in(2) {
+            assert!(s.params.contains_key(id), "{id}");
         }
     }
 
@@ -213,7 +197,7 @@ mod tests {
         let mut s = first_layout();
         s.fields.insert(VERSION_FIELD.into(), "2".into());
         let defaults = StairstepParams::default();
-        for id in ADDED_IN_LAYOUT_2.iter().filter(|id| **id != "lfo-bits") {
+        for id in crate::params::added_in(2).into_iter().filter(|id| *id != "lfo-bits") {
             s.params.insert(id.to_string(), repair(id, defaults.field(id).unwrap(), None).0);
         }
         let notes = sanitize(&mut s);

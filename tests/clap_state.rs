@@ -239,7 +239,7 @@ fn a_session_from_the_previous_release_loads_and_saves_unchanged() {
     let mut added: Vec<&str> =
         saved_params.keys().filter(|k| !released_params.contains_key(*k)).map(|k| k.as_str()).collect();
     added.sort_unstable();
-    let mut expected = stairstep::state::ADDED_IN_LAYOUT_2.to_vec();
+    let mut expected = stairstep::params::added_in(2);
     expected.sort_unstable();
     assert_eq!(added, expected);
     assert_eq!(saved_params["lfo-bits"], serde_json::json!({"f32": 0.0}));
