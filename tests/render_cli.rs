@@ -302,3 +302,37 @@ fn never_overwrites_an_input_and_only_overwrites_outputs_with_force() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_ne!(std::fs::read(&out).unwrap(), b"keep me");
 }
+
+/// `--list-params --json` is the table scripts read: every parameter in host order, each set
+/// value (preset first, then flags) with the normalized value a host would send for it.
+#[test]
+fn list_params_prints_the_table_with_the_values_set() {
+    let dir = scratch("list-params");
+    let preset = dir.join("p.json");
+    let o = run(&["--bits", "6.5", "--dither", "tpdf", "--save-preset", preset.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&["--list-params", "--json", "--preset", preset.to_str().unwrap(), "--mix", "25"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let rows = rows.as_array().expect("an array");
+    let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, stairstep::params::IDS);
+    let row = |id: &str| rows.iter().find(|r| r["id"] == id).unwrap();
+    assert_eq!(row("bits")["value"], 6.5);
+    assert_eq!(row("bits")["normalized"].as_f64().unwrap() as f32, 5.5f32 / 23.0);
+    assert_eq!(row("bits")["default"], 8.0);
+    assert_eq!(row("dither")["value"], "tpdf");
+    assert_eq!(row("mix")["value"], 25.0);
+    assert_eq!(row("rate")["kind"], "hz");
+    assert_eq!(row("bypass")["default"], false);
+    assert_eq!(row("lfo-shape")["choices"].as_array().unwrap().len(), 7);
+    assert_eq!(row("glide")["since"], 2);
+    // The text form: one line per parameter.
+    let o = run(&["--list-params"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(text.lines().count(), ids.len(), "{text}");
+    assert!(text.lines().next().unwrap().starts_with("bits "), "{text}");
+    // --json alone is refused.
+    assert!(!run(&["--json"]).status.success());
+}

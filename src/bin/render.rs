@@ -6,6 +6,7 @@
 //! stairstep-render IN.wav OUT.wav --automate bits=sweep.csv --format s16
 //! stairstep-render --bits 4 --dither tpdf --save-preset mine.json
 //! stairstep-render IN.wav OUT.wav --lfo-bits -4 --lfo-division 1/8 --bpm 128 --midi bass.mid
+//! stairstep-render --list-params --json
 //! ```
 //!
 //! Errors are one line naming the file and the problem, with exit code 2.
@@ -92,6 +93,19 @@ fn command(params: &StairstepParams) -> Command {
                 .help("Do not add TPDF dither when writing an integer format"),
         )
         .arg(Arg::new("force").long("force").action(ArgAction::SetTrue).help("Overwrite existing output files"))
+        .arg(
+            Arg::new("list-params")
+                .long("list-params")
+                .action(ArgAction::SetTrue)
+                .help("Print the parameters (ids, names, ranges, defaults, choices) with the values the preset and flags set, and exit"),
+        )
+        .arg(
+            Arg::new("json")
+                .long("json")
+                .action(ArgAction::SetTrue)
+                .requires("list-params")
+                .help("With --list-params: as JSON, for scripts"),
+        )
         .arg(Arg::new("quiet").long("quiet").short('q').action(ArgAction::SetTrue).help("No progress bar"))
         .arg(
             Arg::new("seed")
@@ -150,6 +164,17 @@ fn main() {
     }
     for (id, v) in &settings {
         params.set_by_id(id, v).unwrap_or_else(|e| fail(e));
+    }
+
+    if matches.get_flag("list-params") {
+        let text = if matches.get_flag("json") {
+            serde_json::to_string_pretty(&params.listing()).unwrap_or_else(|e| fail(e)) + "\n"
+        } else {
+            params.listing_text()
+        };
+        // NOTE: A closed pipe (`| head`) is not an error worth a panic.
+        let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
+        return;
     }
 
     let mut automation = Vec::new();
