@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test Stairstep has, from a fresh clone: formatting, lints, unit and integration
-# tests, the debug and release bundles, the CLAP host test (clack-host) and the VST3 host tests
-# (pedalboard, DawDreamer) in a virtualenv this script creates.
+# Runs every test Stairstep has, from a fresh clone on a Debian machine, installing what they
+# need first: formatting, lints, unit and integration tests, the debug and release bundles, the
+# CLAP host test (clack-host) and the VST3 host tests (pedalboard, DawDreamer) in a virtualenv
+# this script creates.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,29 @@ step() { printf '\n==> %s (disk free: %s)\n' "$*" "$(df -h --output=avail . | ta
 # On a failure, what the machine had left: a compiler that dies (rustc exit 101) on a full disk
 # or without memory says so only here.
 trap 'echo "test.sh: failed at line $LINENO; disk and memory now:" >&2; df -h . >&2; free -m >&2' ERR
+
+# System packages, from Debian: an X server (Xvfb) and ImageMagick for the editor tests and the
+# screenshot (Mesa's llvmpipe renders the OpenGL editor), JACK and ALSA headers for the
+# standalone app, valgrind for the leak check, and for scripts/cross.sh the aarch64 and mingw
+# cross linkers, qemu-user and wine. The plugin bundles themselves need none.
+packages="xvfb imagemagick libgl1-mesa-dri libjack-jackd2-dev libasound2-dev valgrind
+    gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user mingw-w64 wine64"
+missing=""
+for p in $packages; do
+    dpkg -s "$p" > /dev/null 2>&1 || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    if [ "$(id -u)" -ne 0 ] && ! command -v sudo > /dev/null; then
+        echo "test.sh: these Debian packages are missing and this user cannot install them:$missing" >&2
+        exit 1
+    fi
+    sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq
+    # shellcheck disable=SC2086 # a list of package names
+    $sudo apt-get install -y -qq $missing > /dev/null
+fi
 
 # An X server for the editor tests (Xvfb; Mesa's llvmpipe renders the OpenGL editor).
 if [ -z "${DISPLAY:-}" ]; then
@@ -95,6 +119,9 @@ if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
 .venv/bin/pip install --quiet --disable-pip-version-check -r tests/host/requirements.txt
+
+step "README's parameter table is the table's"
+python3 scripts/params_table.py --check --render target/release/stairstep-render
 
 step "VST3 host tests (pedalboard, DawDreamer, renderer identity) and the release tooling"
 STAIRSTEP_REQUIRE_BUNDLES=1 .venv/bin/python -m pytest -v tests/host tests/tools
