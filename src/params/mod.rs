@@ -275,7 +275,7 @@ params_table! {
             .with_value_to_string(Arc::new(format_bits))
             .with_string_to_value(Arc::new(parse_bits)),
         dsp: bits = |v| v, help: format!("bit depth, {BITS_MIN} to {BITS_MAX} bits (default {BITS_DEFAULT})"),
-        tip: "Bit Depth: drag up or right to add bits (Shift: fine), mouse wheel, double-click for 8 bits, or type a value below.";
+        tip: "Bits per sample: each bit halves the step and lowers the noise by 6 dB. Drag up or right to add bits (Shift: fine), mouse wheel, double-click for 8, or type a value below.";
     /// Quantizer characteristic.
     quantizer: EnumParam<QuantizerParam> = "quantizer" in "Crush" as Choice, since 1,
         ui: Row(Crush, 20, "Quantizer"), remote: None,
