@@ -24,6 +24,7 @@ for k in $(seq 1 "$runs"); do
     done
 done
 cargo xtask bundle stairstep --release
+cargo build --release --bin stairstep-render
 for k in $(seq 1 "$runs"); do
     .venv/bin/python scripts/bench_host.py > "$out/host-$k.json"
     .venv/bin/python scripts/bench_load.py > "$out/load-$k.json"

@@ -303,13 +303,21 @@ mod tests {
             preset.apply(&StairstepParams::default()).unwrap_or_else(|e| panic!("{file}: {e}"));
             assert!(!preset.name.is_empty() && !preset.description.is_empty(), "{file}");
             assert!(preset.description.len() <= 100 && !preset.description.contains('\n'), "{file}: one line");
-            let mut listed: Vec<&String> = preset.params.keys().collect();
-            listed.sort();
-            let mut all: Vec<&String> = ids.iter().collect();
-            all.sort();
-            assert_eq!(listed, all, "{file} defines every parameter");
-            assert_eq!(preset.params["listen"], "output", "{file}");
-            assert_eq!(preset.params["bypass"], false, "{file}");
+            // A factory preset lists what it sets and nothing else: every value differs from the
+            // default (the rest load at their defaults; tests/presets.rs holds each preset's
+            // sound to its fingerprint).
+            let defaults = StairstepParams::default();
+            for entry in preset.values() {
+                let (id, value) = entry.unwrap_or_else(|e| panic!("{file}: {e}"));
+                assert!(ids.contains(&id), "{file}: unknown parameter {id}");
+                let alone = StairstepParams::default();
+                alone.set_by_id(&id, &value).unwrap_or_else(|e| panic!("{file}: {e}"));
+                assert_ne!(alone.get_by_id(&id), defaults.get_by_id(&id), "{file}: {id} is at its default");
+            }
+            let loaded = StairstepParams::default();
+            preset.apply(&loaded).unwrap();
+            assert_eq!(loaded.get_by_id("listen"), Some(ParamValue::Text("output".into())), "{file}");
+            assert_eq!(loaded.get_by_id("bypass"), Some(ParamValue::Bool(false)), "{file}");
             names.push(preset.name);
         }
         let count = names.len();

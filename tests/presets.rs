@@ -1,6 +1,9 @@
 //! Every factory preset, loaded into the plugin (the CLAP bundle, through the same normalized
 //! values the editor's preset menu hands the host) and into the command-line renderer
-//! (`stairstep-render --preset`), renders the same samples, bit for bit.
+//! (`stairstep-render --preset`), renders the same samples, bit for bit; and each renders as
+//! it always has: the fingerprints of its sound in `tests/data/preset-sounds.txt` (regenerate
+//! after a deliberate change, saying why in the commit:
+//! `STAIRSTEP_BLESS=1 cargo test --test presets fingerprints`).
 
 use clack_extensions::latency::PluginLatency;
 use clack_extensions::params::{ParamInfoBuffer, PluginParams};
@@ -138,4 +141,44 @@ fn every_factory_preset_renders_identically_in_the_plugin_and_the_cli() {
     }
     assert!(silent_or_same.is_empty(), "presets that do nothing: {silent_or_same:?}");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// FNV-1a over the bits of both channels.
+fn fingerprint(channels: &[Vec<f32>]) -> u64 {
+    channels
+        .iter()
+        .flatten()
+        .flat_map(|s| s.to_bits().to_le_bytes())
+        .fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// Each factory preset's render of [`material`] through the renderer is the one on record: a
+/// preset file that lists fewer values (the rest at their defaults), a default that moves or a
+/// DSP change shows up here.
+#[test]
+fn factory_preset_fingerprints() {
+    let dir = std::env::temp_dir().join(format!("stairstep-preset-sounds-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input_path = dir.join("input.wav");
+    write_wav(&input_path, &material(), SR, SampleFormat::F32, false, 0).unwrap();
+    let presets_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("presets");
+    let record = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/preset-sounds.txt");
+    let mut lines = Vec::new();
+    for (file, _) in FACTORY {
+        let out_path = dir.join(format!("{file}.wav"));
+        cli_render(&presets_dir.join(file), &input_path, &out_path);
+        lines.push(format!("{file} {:#018x}", fingerprint(&read_wav(&out_path).unwrap().channels)));
+    }
+    let now = lines.join("\n") + "\n";
+    std::fs::remove_dir_all(&dir).unwrap();
+    if std::env::var_os("STAIRSTEP_BLESS").is_some() {
+        std::fs::write(&record, &now).unwrap();
+        return;
+    }
+    let recorded =
+        std::fs::read_to_string(&record).expect("tests/data/preset-sounds.txt (STAIRSTEP_BLESS=1 writes it)");
+    for (want, got) in recorded.lines().zip(now.lines()) {
+        assert_eq!(got, want, "this preset sounds different from its record");
+    }
+    assert_eq!(recorded.lines().count(), now.lines().count(), "presets added or removed: bless the record");
 }

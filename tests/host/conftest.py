@@ -1,7 +1,10 @@
 """Shared fixtures for the host tests: where the bundles are and signal helpers."""
 
+import json
 import os
 import pathlib
+import re
+import subprocess
 
 import numpy as np
 import pytest
@@ -18,6 +21,30 @@ def bundle(debug: bool = False) -> pathlib.Path:
             pytest.fail(f"{path} is missing: build it with scripts/test.sh")
         pytest.skip(f"{path} not built")
     return path
+
+
+def renderer() -> pathlib.Path:
+    """The release stairstep-render (scripts/test.sh builds it before these tests)."""
+    path = ROOT / "target" / "release" / "stairstep-render"
+    if not path.exists():
+        if os.environ.get("STAIRSTEP_REQUIRE_BUNDLES"):
+            pytest.fail(f"{path} is missing: cargo build --release --bin stairstep-render")
+        pytest.skip(f"{path} not built")
+    return path
+
+
+def table(*flags: str) -> list:
+    """The parameter table (`stairstep-render --list-params --json`), with the values `flags`
+    (renderer flags: `--bits 6`, `--preset FILE`) set."""
+    out = subprocess.run([str(renderer()), "--list-params", "--json", *flags], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def pedalboard_name(param: dict) -> str:
+    """pedalboard's attribute for a parameter: its name and unit in snake case ("Bit Depth" in
+    bits: bit_depth_bits; "Mix" in %: mix)."""
+    words = re.findall(r"[a-z0-9]+", f"{param['name']} {param['unit']}".lower())
+    return "_".join(words)
 
 
 def sine(freq: float, amp: float, n: int, channels: int = 2) -> np.ndarray:

@@ -7,8 +7,8 @@ import subprocess
 import dawdreamer as daw
 import numpy as np
 
-from conftest import SR, bundle
-from test_render_identity import read_f32_wav, renderer, write_f32_wav
+from conftest import SR, bundle, renderer
+from test_render_identity import read_f32_wav, write_f32_wav
 
 BLOCK = 512
 

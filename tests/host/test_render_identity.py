@@ -1,26 +1,15 @@
 """stairstep-render's float output equals the VST3's render in DawDreamer, sample for sample,
 for the same input, settings, seed and (block-aligned) automation."""
 
-import os
 import subprocess
 import wave  # noqa: F401  (the standard library cannot write float WAVs; we write them by hand)
 
 import dawdreamer as daw
 import numpy as np
-import pytest
 
-from conftest import ROOT, SR, bundle
+from conftest import SR, bundle, renderer
 
 BLOCK = 480  # 10 ms at 48 kHz: automation steps at multiples of 0.01 s land on block starts
-
-
-def renderer():
-    path = ROOT / "target" / "release" / "stairstep-render"
-    if not path.exists():
-        if os.environ.get("STAIRSTEP_REQUIRE_BUNDLES"):
-            pytest.fail(f"{path} is missing: cargo build --release --bin stairstep-render")
-        pytest.skip(f"{path} not built")
-    return path
 
 
 def write_f32_wav(path, x):
