@@ -151,17 +151,11 @@ struct FuzzSettings {
 
 impl FuzzSettings {
     fn settings(&self) -> Settings {
-        let dither = [DitherMode::Off, DitherMode::Rpdf, DitherMode::Tpdf, DitherMode::HighPassTpdf];
-        let shaping = [Shaping::Off, Shaping::FWeighted3, Shaping::Lipshitz5, Shaping::FWeighted9];
-        let curve = [Curve::Linear, Curve::MuLaw, Curve::ALaw];
-        use LfoShape::*;
-        let shapes = [Sine, Triangle, SawUp, SawDown, Square, SampleHold, SmoothRandom];
-        use Division::*;
-        let divisions = [N64, N32, N16, N8, N4, N2, Bar1, Bar2, Bar4, Bar8];
-        let timings = [Timing::Straight, Timing::Dotted, Timing::Triplet];
+        // Every choice of each enum, from the DSP's own lists.
+        let pick = |all: &'static [_], k: u8| all[k as usize % all.len()];
         Settings {
             bits: self.bits.value(MIN_BITS, MAX_BITS, false),
-            dither: dither[self.dither as usize % dither.len()],
+            dither: pick(DitherMode::ALL, self.dither),
             quantizer: if self.mid_rise { QuantizerMode::MidRise } else { QuantizerMode::MidTread },
             mix: self.mix.value(0.0, 1.0, false),
             output_db: self.output_db.value(MIN_OUTPUT_DB, MAX_OUTPUT_DB, false),
@@ -171,15 +165,15 @@ impl FuzzSettings {
             jitter: self.jitter.value(0.0, 1.0, false),
             prefilter: self.prefilter,
             postfilter: self.postfilter,
-            shaping: shaping[self.shaping as usize % shaping.len()],
-            curve: curve[self.curve as usize % curve.len()],
+            shaping: pick(Shaping::ALL, self.shaping),
+            curve: pick(Curve::ALL, self.curve),
             drive_db: self.drive_db.value(0.0, MAX_DRIVE_DB, false),
             antialias: self.antialias,
-            lfo_shape: shapes[self.lfo_shape as usize % shapes.len()],
+            lfo_shape: pick(LfoShape::ALL, self.lfo_shape),
             lfo_sync: self.lfo_sync,
             lfo_hz: self.lfo_hz.value(lfo::MIN_HZ, lfo::MAX_HZ, true),
-            lfo_division: divisions[self.lfo_division as usize % divisions.len()],
-            lfo_timing: timings[self.lfo_timing as usize % timings.len()],
+            lfo_division: pick(Division::ALL, self.lfo_division),
+            lfo_timing: pick(Timing::ALL, self.lfo_timing),
             lfo_bits: self.lfo_bits.value(-MAX_MOD_BITS, MAX_MOD_BITS, false),
             lfo_octaves: self.lfo_octaves.value(-MAX_MOD_OCTAVES, MAX_MOD_OCTAVES, false),
             follow_bits: self.follow_bits.value(-MAX_MOD_BITS, MAX_MOD_BITS, false),

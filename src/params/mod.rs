@@ -91,6 +91,18 @@ macro_rules! choice_enum {
                 }
             }
         }
+
+        // The host's choices are the DSP's variants, every one, in the DSP's order (checked
+        // when this compiles).
+        const _: () = {
+            let mine = [$($dsp::$variant as usize),*];
+            assert!(mine.len() == $dsp::ALL.len(), "a DSP variant has no choice");
+            let mut i = 0;
+            while i < mine.len() {
+                assert!(mine[i] == $dsp::ALL[i] as usize, "the choices are not in the DSP's order");
+                i += 1;
+            }
+        };
     )*};
 }
 

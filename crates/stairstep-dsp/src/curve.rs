@@ -5,15 +5,17 @@
 //! steps are fine near zero and coarse near full scale (G.711 itself uses a segmented
 //! approximation of these curves; Stairstep uses the curves).
 
-/// Which quantization curve.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Curve {
-    /// Uniform steps.
-    Linear,
-    /// µ-law, µ = 255.
-    MuLaw,
-    /// A-law, A = 87.6.
-    ALaw,
+choices! {
+    /// Which quantization curve.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Curve {
+        /// Uniform steps.
+        Linear,
+        /// µ-law, µ = 255.
+        MuLaw,
+        /// A-law, A = 87.6.
+        ALaw,
+    }
 }
 
 /// µ of the µ-law.

@@ -15,17 +15,19 @@
 
 use super::rng::CounterRng;
 
-/// Which dither to add before quantizing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DitherMode {
-    /// No dither: the error is a deterministic function of the input.
-    Off,
-    /// Rectangular PDF, ±1/2 LSB.
-    Rpdf,
-    /// Triangular PDF, ±1 LSB.
-    Tpdf,
-    /// Triangular PDF with a first-order high-pass spectrum.
-    HighPassTpdf,
+choices! {
+    /// Which dither to add before quantizing.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum DitherMode {
+        /// No dither: the error is a deterministic function of the input.
+        Off,
+        /// Rectangular PDF, ±1/2 LSB.
+        Rpdf,
+        /// Triangular PDF, ±1 LSB.
+        Tpdf,
+        /// Triangular PDF with a first-order high-pass spectrum.
+        HighPassTpdf,
+    }
 }
 
 /// The dither value of block sample `i` in LSB for the fused loops, `DITHER` being 0 (off),

@@ -17,59 +17,65 @@
 
 use crate::rng::lowbias32;
 
-/// The LFO's waveform. Every shape is bipolar, -1 to 1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LfoShape {
-    /// sin(2πφ).
-    Sine,
-    /// 0 at φ = 0, +1 at ¼, -1 at ¾ (in phase with the sine).
-    Triangle,
-    /// -1 to +1, rising over the cycle.
-    SawUp,
-    /// +1 to -1, falling over the cycle.
-    SawDown,
-    /// +1 for the first half of the cycle, -1 for the second.
-    Square,
-    /// One random value per cycle, held.
-    SampleHold,
-    /// One random value per cycle, joined by a smoothstep.
-    SmoothRandom,
+choices! {
+    /// The LFO's waveform. Every shape is bipolar, -1 to 1.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum LfoShape {
+        /// sin(2πφ).
+        Sine,
+        /// 0 at φ = 0, +1 at ¼, -1 at ¾ (in phase with the sine).
+        Triangle,
+        /// -1 to +1, rising over the cycle.
+        SawUp,
+        /// +1 to -1, falling over the cycle.
+        SawDown,
+        /// +1 for the first half of the cycle, -1 for the second.
+        Square,
+        /// One random value per cycle, held.
+        SampleHold,
+        /// One random value per cycle, joined by a smoothstep.
+        SmoothRandom,
+    }
 }
 
-/// A synced LFO period, as a note value (straight; see [`Timing`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Division {
-    /// 1/64 note.
-    N64,
-    /// 1/32 note.
-    N32,
-    /// 1/16 note.
-    N16,
-    /// 1/8 note.
-    N8,
-    /// 1/4 note.
-    N4,
-    /// 1/2 note.
-    N2,
-    /// One bar (of the host's time signature).
-    Bar1,
-    /// Two bars.
-    Bar2,
-    /// Four bars.
-    Bar4,
-    /// Eight bars.
-    Bar8,
+choices! {
+    /// A synced LFO period, as a note value (straight; see [`Timing`]).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Division {
+        /// 1/64 note.
+        N64,
+        /// 1/32 note.
+        N32,
+        /// 1/16 note.
+        N16,
+        /// 1/8 note.
+        N8,
+        /// 1/4 note.
+        N4,
+        /// 1/2 note.
+        N2,
+        /// One bar (of the host's time signature).
+        Bar1,
+        /// Two bars.
+        Bar2,
+        /// Four bars.
+        Bar4,
+        /// Eight bars.
+        Bar8,
+    }
 }
 
-/// Straight, dotted (×3/2) or triplet (×2/3) note values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Timing {
-    /// The note value as it is.
-    Straight,
-    /// One and a half times the note value.
-    Dotted,
-    /// Two thirds of the note value (three in the time of two).
-    Triplet,
+choices! {
+    /// Straight, dotted (×3/2) or triplet (×2/3) note values.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Timing {
+        /// The note value as it is.
+        Straight,
+        /// One and a half times the note value.
+        Dotted,
+        /// Two thirds of the note value (three in the time of two).
+        Triplet,
+    }
 }
 
 impl Division {

@@ -14,13 +14,15 @@
 
 use super::simd::Isa;
 
-/// Which quantization characteristic to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QuantizerMode {
-    /// Levels at kΔ: quiet input below Δ/2 becomes exact silence.
-    MidTread,
-    /// Levels at (k + 1/2)Δ: no zero level, so quiet input becomes ±Δ/2.
-    MidRise,
+choices! {
+    /// Which quantization characteristic to use.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum QuantizerMode {
+        /// Levels at kΔ: quiet input below Δ/2 becomes exact silence.
+        MidTread,
+        /// Levels at (k + 1/2)Δ: no zero level, so quiet input becomes ±Δ/2.
+        MidRise,
+    }
 }
 
 /// Lowest bit depth the quantizer accepts.

@@ -21,17 +21,19 @@
 
 use super::simd::Isa;
 
-/// Which noise-shaping filter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shaping {
-    /// No shaping.
-    Off,
-    /// F-weighted, 3 taps (Wannamaker).
-    FWeighted3,
-    /// Lipshitz, 5 taps.
-    Lipshitz5,
-    /// F-weighted, 9 taps (Wannamaker).
-    FWeighted9,
+choices! {
+    /// Which noise-shaping filter.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Shaping {
+        /// No shaping.
+        Off,
+        /// F-weighted, 3 taps (Wannamaker).
+        FWeighted3,
+        /// Lipshitz, 5 taps.
+        Lipshitz5,
+        /// F-weighted, 9 taps (Wannamaker).
+        FWeighted9,
+    }
 }
 
 /// Longest filter.

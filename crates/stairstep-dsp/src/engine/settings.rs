@@ -13,116 +13,131 @@ use crate::shaping::Shaping;
 /// silence, so that no finite input can overflow to infinity through the Output gain.
 pub const MAX_INPUT: f32 = 1.0e6;
 
-/// What the plugin outputs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Listen {
-    /// The crushed signal, mixed with the dry signal.
-    Output,
-    /// Only what the crushing adds: (mixed output) - dry. At Mix 100 % exactly y - x.
-    Error,
+choices! {
+    /// What the plugin outputs.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Listen {
+        /// The crushed signal, mixed with the dry signal.
+        Output,
+        /// Only what the crushing adds: (mixed output) - dry. At Mix 100 % exactly y - x.
+        Error,
+    }
 }
 
-/// Plain parameter values, in the units the user sees.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Settings {
+/// Declares the settings, one row each: the field with its doc (unit and range), its default,
+/// and for a continuous value how [`Settings::sanitized`] brings any value into its range
+/// (`|value, default| ...`). The struct, its `Default` and `sanitized` come from these rows.
+macro_rules! settings {
+    ($($(#[$doc:meta])* $field:ident: $ty:ty = $default:expr $(, sanitize: $sanitize:expr)?;)*) => {
+        /// Plain parameter values, in the units the user sees.
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        pub struct Settings {
+            $($(#[$doc])* pub $field: $ty,)*
+        }
+
+        impl Default for Settings {
+            fn default() -> Self {
+                Self { $($field: $default,)* }
+            }
+        }
+
+        impl Settings {
+            /// The same settings with every continuous value inside its range (NaN falls back to
+            /// the default) and near-whole bit depths made whole. Whatever a host, a file or a
+            /// command line sends, the engine runs on this.
+            pub fn sanitized(self) -> Self {
+                Self { $($field: settings!(@sanitize self.$field, $default $(, $sanitize)?),)* }
+            }
+        }
+    };
+    (@sanitize $value:expr, $default:expr) => {
+        $value
+    };
+    (@sanitize $value:expr, $default:expr, $sanitize:expr) => {{
+        let sanitize: fn(f32, f32) -> f32 = $sanitize;
+        sanitize($value, $default)
+    }};
+}
+
+settings! {
     /// Bit depth, 1 to 24, continuous.
-    pub bits: f32,
+    bits: f32 = 8.0,
+        sanitize: |v, d| snap_bits(clamp_or(v, MIN_BITS, MAX_BITS, d));
     /// Dither added before the quantizer.
-    pub dither: DitherMode,
+    dither: DitherMode = DitherMode::Off;
     /// Quantizer characteristic.
-    pub quantizer: QuantizerMode,
+    quantizer: QuantizerMode = QuantizerMode::MidTread;
     /// Wet share of the output, 0 to 1 (the plugin shows 0 to 100 %).
-    pub mix: f32,
+    mix: f32 = 1.0,
+        sanitize: |v, d| clamp_or(v, 0.0, 1.0, d);
     /// Output gain in dB, -24 to +24, applied last.
-    pub output_db: f32,
+    output_db: f32 = 0.0,
+        sanitize: |v, d| clamp_or(v, MIN_OUTPUT_DB, MAX_OUTPUT_DB, d);
     /// Whether to hear the output or the error.
-    pub listen: Listen,
+    listen: Listen = Listen::Output;
     /// Bypass: the output crossfades to the (sanitized) input.
-    pub bypass: bool,
+    bypass: bool = false;
     /// Sample rate of the hold in Hz, 50 to 96000; at or above the host rate: no reduction.
-    pub rate: f32,
+    rate: f32 = MAX_RATE,
+        sanitize: |v, d| clamp_or(v, MIN_RATE, MAX_RATE, d);
     /// Hold-length randomisation, 0 to 1 (the plugin shows 0 to 100 %).
-    pub jitter: f32,
+    jitter: f32 = 0.0,
+        sanitize: |v, d| clamp_or(v, 0.0, 1.0, d);
     /// Low-pass before the hold, tracking the new Nyquist.
-    pub prefilter: bool,
+    prefilter: bool = false;
     /// Low-pass after the quantizer, removing the hold's images.
-    pub postfilter: bool,
+    postfilter: bool = false;
     /// Noise-shaping filter around the quantizer.
-    pub shaping: Shaping,
+    shaping: Shaping = Shaping::Off;
     /// Companding curve around the quantizer.
-    pub curve: Curve,
+    curve: Curve = Curve::Linear;
     /// Gain into the chain in dB, 0 to 36.
-    pub drive_db: f32,
+    drive_db: f32 = 0.0,
+        sanitize: |v, d| clamp_or(v, 0.0, MAX_DRIVE_DB, d);
     /// Anti-alias the (undithered, unshaped) quantizer: 4x oversampled ADAA, [`LATENCY`](crate::oversample::LATENCY)
     /// samples of latency.
-    pub antialias: bool,
+    antialias: bool = false;
     /// The LFO's waveform.
-    pub lfo_shape: LfoShape,
+    lfo_shape: LfoShape = LfoShape::Sine;
     /// Whether the LFO follows the host's tempo (`lfo_division`, `lfo_timing`) or runs at
     /// `lfo_hz`.
-    pub lfo_sync: bool,
+    lfo_sync: bool = true;
     /// Free LFO rate, Hz, [`MIN_HZ`] to [`MAX_HZ`].
-    pub lfo_hz: f32,
+    lfo_hz: f32 = 1.0,
+        sanitize: |v, d| clamp_or(v, MIN_HZ, MAX_HZ, d);
     /// Synced LFO period as a note value.
-    pub lfo_division: Division,
+    lfo_division: Division = Division::N4;
     /// Straight, dotted or triplet.
-    pub lfo_timing: Timing,
+    lfo_timing: Timing = Timing::Straight;
     /// LFO depth on Bit Depth, ±[`MAX_MOD_BITS`] bits at the LFO's peaks.
-    pub lfo_bits: f32,
+    lfo_bits: f32 = 0.0,
+        sanitize: |v, d| clamp_or(v, -MAX_MOD_BITS, MAX_MOD_BITS, d);
     /// LFO depth on Sample Rate, ±[`MAX_MOD_OCTAVES`] octaves at the LFO's peaks.
-    pub lfo_octaves: f32,
+    lfo_octaves: f32 = 0.0,
+        sanitize: |v, d| clamp_or(v, -MAX_MOD_OCTAVES, MAX_MOD_OCTAVES, d);
     /// Envelope follower depth on Bit Depth, ±[`MAX_MOD_BITS`] bits at full scale (nothing at
     /// -60 dBFS and below): negative crushes loud passages harder.
-    pub follow_bits: f32,
+    follow_bits: f32 = 0.0,
+        sanitize: |v, d| clamp_or(v, -MAX_MOD_BITS, MAX_MOD_BITS, d);
     /// Follower attack time constant, ms, 0.1 to 500.
-    pub follow_attack_ms: f32,
+    follow_attack_ms: f32 = 5.0,
+        sanitize: |v, d| clamp_or(v, MIN_MS, MAX_ATTACK_MS, d);
     /// Follower release time constant, ms, 0.1 to 5000.
-    pub follow_release_ms: f32,
+    follow_release_ms: f32 = 100.0,
+        sanitize: |v, d| clamp_or(v, MIN_MS, MAX_RELEASE_MS, d);
     /// Note tracking: the held note's frequency times this (a whole number, 1 to 64) is the
     /// Sample Rate.
-    pub harmonic: f32,
+    harmonic: f32 = 1.0,
+        sanitize: |v, d| clamp_or(v, 1.0, MAX_HARMONIC, d).round();
     /// Note tracking: time to glide from one note's rate to the next, ms, 0 to 500.
-    pub glide_ms: f32,
+    glide_ms: f32 = 0.0,
+        sanitize: |v, d| clamp_or(v, 0.0, MAX_GLIDE_MS, d);
 }
 
 /// Largest modulation depth on Bit Depth, bits.
 pub const MAX_MOD_BITS: f32 = 12.0;
 /// Largest LFO depth on Sample Rate, octaves.
 pub const MAX_MOD_OCTAVES: f32 = 6.0;
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            bits: 8.0,
-            dither: DitherMode::Off,
-            quantizer: QuantizerMode::MidTread,
-            mix: 1.0,
-            output_db: 0.0,
-            listen: Listen::Output,
-            bypass: false,
-            rate: MAX_RATE,
-            jitter: 0.0,
-            prefilter: false,
-            postfilter: false,
-            shaping: Shaping::Off,
-            curve: Curve::Linear,
-            drive_db: 0.0,
-            antialias: false,
-            lfo_shape: LfoShape::Sine,
-            lfo_sync: true,
-            lfo_hz: 1.0,
-            lfo_division: Division::N4,
-            lfo_timing: Timing::Straight,
-            lfo_bits: 0.0,
-            lfo_octaves: 0.0,
-            follow_bits: 0.0,
-            follow_attack_ms: 5.0,
-            follow_release_ms: 100.0,
-            harmonic: 1.0,
-            glide_ms: 0.0,
-        }
-    }
-}
 
 /// Lowest Sample Rate in Hz.
 pub const MIN_RATE: f32 = 50.0;
@@ -153,32 +168,6 @@ pub const BITS_SNAP: f32 = 0.005;
 pub fn snap_bits(bits: f32) -> f32 {
     let whole = bits.round();
     if (bits - whole).abs() < BITS_SNAP { whole } else { bits }
-}
-
-impl Settings {
-    /// The same settings with every continuous value inside its range (NaN falls back to the
-    /// default) and near-whole bit depths made whole. Whatever a host, a file or a command line
-    /// sends, the engine runs on this.
-    pub fn sanitized(self) -> Self {
-        let d = Self::default();
-        Self {
-            bits: snap_bits(clamp_or(self.bits, MIN_BITS, MAX_BITS, d.bits)),
-            mix: clamp_or(self.mix, 0.0, 1.0, d.mix),
-            output_db: clamp_or(self.output_db, MIN_OUTPUT_DB, MAX_OUTPUT_DB, d.output_db),
-            rate: clamp_or(self.rate, MIN_RATE, MAX_RATE, d.rate),
-            jitter: clamp_or(self.jitter, 0.0, 1.0, d.jitter),
-            drive_db: clamp_or(self.drive_db, 0.0, MAX_DRIVE_DB, d.drive_db),
-            lfo_hz: clamp_or(self.lfo_hz, MIN_HZ, MAX_HZ, d.lfo_hz),
-            lfo_bits: clamp_or(self.lfo_bits, -MAX_MOD_BITS, MAX_MOD_BITS, 0.0),
-            lfo_octaves: clamp_or(self.lfo_octaves, -MAX_MOD_OCTAVES, MAX_MOD_OCTAVES, 0.0),
-            follow_bits: clamp_or(self.follow_bits, -MAX_MOD_BITS, MAX_MOD_BITS, 0.0),
-            follow_attack_ms: clamp_or(self.follow_attack_ms, MIN_MS, MAX_ATTACK_MS, d.follow_attack_ms),
-            follow_release_ms: clamp_or(self.follow_release_ms, MIN_MS, MAX_RELEASE_MS, d.follow_release_ms),
-            harmonic: clamp_or(self.harmonic, 1.0, MAX_HARMONIC, d.harmonic).round(),
-            glide_ms: clamp_or(self.glide_ms, 0.0, MAX_GLIDE_MS, d.glide_ms),
-            ..self
-        }
-    }
 }
 
 /// dB to linear gain. Exactly 1.0 at 0 dB.
