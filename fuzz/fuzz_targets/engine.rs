@@ -42,14 +42,8 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use stairstep::dsp::engine::{
-    Engine, Listen, MAX_DRIVE_DB, MAX_INPUT, MAX_OUTPUT_DB, MAX_RATE, MIN_OUTPUT_DB, MIN_RATE, Settings, db_to_gain,
-};
-use stairstep::dsp::engine::{MAX_MOD_BITS, MAX_MOD_OCTAVES};
-use stairstep::dsp::lfo::{self, Division, LfoShape, Timing};
-use stairstep::dsp::quantizer::{MAX_BITS, MIN_BITS};
-use stairstep::dsp::{follower, notes};
-use stairstep::dsp::{Curve, DitherMode, QuantizerMode, Shaping};
+use stairstep::dsp::engine::{Engine, Listen, MAX_INPUT, Settings, db_to_gain};
+use stairstep::dsp::{Curve, Draw};
 
 /// Most frames per run (10 ms ramps last 3840 frames at 384 kHz; this covers a ramp and a
 /// settled stretch after it at every rate).
@@ -115,73 +109,31 @@ impl Knob {
     }
 }
 
-/// Every field of [`Settings`].
+/// Settings, drawn field by field ([`Settings::drawn`]): each field takes the next draw (the
+/// list wraps; none at all gives the defaults), so every setting is fuzzed, a new one included.
 #[derive(Debug, Arbitrary)]
 struct FuzzSettings {
-    bits: Knob,
-    dither: u8,
-    mid_rise: bool,
-    mix: Knob,
-    output_db: Knob,
-    error: bool,
-    bypass: bool,
-    rate: Knob,
-    jitter: Knob,
-    prefilter: bool,
-    postfilter: bool,
-    shaping: u8,
-    curve: u8,
-    drive_db: Knob,
-    antialias: bool,
-    lfo_shape: u8,
-    lfo_sync: bool,
-    lfo_hz: Knob,
-    lfo_division: u8,
-    lfo_timing: u8,
-    lfo_bits: Knob,
-    lfo_octaves: Knob,
-    follow_bits: Knob,
-    follow_attack: Knob,
-    follow_release: Knob,
-    harmonic: Knob,
-    glide: Knob,
+    /// A continuous value (scaled to the field's range), and a choice or switch.
+    draws: Vec<(Knob, u8)>,
     /// A note pressed with these settings (note tracking).
     note: Option<u8>,
 }
 
 impl FuzzSettings {
     fn settings(&self) -> Settings {
-        // Every choice of each enum, from the DSP's own lists.
-        let pick = |all: &'static [_], k: u8| all[k as usize % all.len()];
-        Settings {
-            bits: self.bits.value(MIN_BITS, MAX_BITS, false),
-            dither: pick(DitherMode::ALL, self.dither),
-            quantizer: if self.mid_rise { QuantizerMode::MidRise } else { QuantizerMode::MidTread },
-            mix: self.mix.value(0.0, 1.0, false),
-            output_db: self.output_db.value(MIN_OUTPUT_DB, MAX_OUTPUT_DB, false),
-            listen: if self.error { Listen::Error } else { Listen::Output },
-            bypass: self.bypass,
-            rate: self.rate.value(MIN_RATE, MAX_RATE, true),
-            jitter: self.jitter.value(0.0, 1.0, false),
-            prefilter: self.prefilter,
-            postfilter: self.postfilter,
-            shaping: pick(Shaping::ALL, self.shaping),
-            curve: pick(Curve::ALL, self.curve),
-            drive_db: self.drive_db.value(0.0, MAX_DRIVE_DB, false),
-            antialias: self.antialias,
-            lfo_shape: pick(LfoShape::ALL, self.lfo_shape),
-            lfo_sync: self.lfo_sync,
-            lfo_hz: self.lfo_hz.value(lfo::MIN_HZ, lfo::MAX_HZ, true),
-            lfo_division: pick(Division::ALL, self.lfo_division),
-            lfo_timing: pick(Timing::ALL, self.lfo_timing),
-            lfo_bits: self.lfo_bits.value(-MAX_MOD_BITS, MAX_MOD_BITS, false),
-            lfo_octaves: self.lfo_octaves.value(-MAX_MOD_OCTAVES, MAX_MOD_OCTAVES, false),
-            follow_bits: self.follow_bits.value(-MAX_MOD_BITS, MAX_MOD_BITS, false),
-            follow_attack_ms: self.follow_attack.value(follower::MIN_MS, follower::MAX_ATTACK_MS, true),
-            follow_release_ms: self.follow_release.value(follower::MIN_MS, follower::MAX_RELEASE_MS, true),
-            harmonic: self.harmonic.value(1.0, notes::MAX_HARMONIC, false),
-            glide_ms: self.glide.value(0.0, notes::MAX_GLIDE_MS, false),
+        if self.draws.is_empty() {
+            return Settings::default();
         }
+        let mut k = 0;
+        Settings::drawn(|_, draw| {
+            let (knob, pick) = &self.draws[k % self.draws.len()];
+            k += 1;
+            match draw {
+                Draw::Number { min, max, log } => knob.value(min, max, log) as f64,
+                Draw::Choice { .. } => *pick as f64,
+                Draw::Switch => (pick & 1) as f64,
+            }
+        })
     }
 }
 

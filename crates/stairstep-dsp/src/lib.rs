@@ -5,18 +5,8 @@
 //! per-channel struct with `reset()` that processes a slice at a time, and nothing allocates
 //! after construction.
 
-/// Declares a plain enum (unit variants) and `ALL`, every variant in declaration order: the
-/// one list that the plugin's parameters, the fuzzer and the property tests take choices from.
-macro_rules! choices {
-    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($(#[$vmeta:meta])* $variant:ident,)* }) => {
-        $(#[$meta])* $vis enum $name { $($(#[$vmeta])* $variant,)* }
-
-        impl $name {
-            /// Every variant, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),*];
-        }
-    };
-}
+#[macro_use]
+mod setting;
 
 pub mod curve;
 pub mod dither;
@@ -43,4 +33,5 @@ pub use curve::Curve;
 pub use dither::DitherMode;
 pub use engine::{Engine, Listen, Settings};
 pub use quantizer::QuantizerMode;
+pub use setting::{Draw, Setting};
 pub use shaping::Shaping;

@@ -3,9 +3,8 @@
 //! values), any way of splitting the stream into blocks.
 
 use proptest::prelude::*;
-use stairstep_dsp::engine::{Engine, Listen, Settings};
-use stairstep_dsp::lfo::{Division, LfoShape, Timing};
-use stairstep_dsp::{Curve, DitherMode, QuantizerMode, Shaping};
+use stairstep_dsp::Draw;
+use stairstep_dsp::engine::{Engine, Settings};
 
 fn any_float() -> impl Strategy<Value = f32> {
     prop_oneof![
@@ -18,74 +17,31 @@ fn any_float() -> impl Strategy<Value = f32> {
     ]
 }
 
+/// Any settings: each field drawn by [`Settings::drawn`] from one float and one integer, so a
+/// new setting is covered without a line here. A number spans its range and a quarter of it
+/// beyond either end (in octaves for the log ones), or is one of `any_float`'s extremes (NaN,
+/// infinities, a denormal, a huge value); a choice is any index, a switch either state.
 fn any_settings() -> impl Strategy<Value = Settings> {
-    (
-        (
-            any_float(),
-            0usize..DitherMode::ALL.len(),
-            any::<bool>(),
-            any_float(),
-            any_float(),
-            any::<bool>(),
-            any::<bool>(),
-        ),
-        (
-            any_float().prop_map(|v| v * 60000.0),
-            any_float(),
-            any::<bool>(),
-            any::<bool>(),
-            0usize..Shaping::ALL.len(),
-            0usize..Curve::ALL.len(),
-        ),
-        (any_float().prop_map(|v| v * 20.0), any::<bool>()),
-        (
-            0usize..LfoShape::ALL.len(),
-            any::<bool>(),
-            any_float(),
-            0usize..Division::ALL.len(),
-            0usize..Timing::ALL.len(),
-            any_float(),
-            any_float(),
-        ),
-        (any_float(), any_float(), any_float(), any_float(), any_float()),
-    )
-        .prop_map(
-            |(
-                (bits, d, mid_rise, mix, out, error, bypass),
-                (rate, jitter, pre, post, sh, cu),
-                (drive, aa),
-                (shape, sync, hz, division, timing, lfo_bits, octaves),
-                (follow, attack, release, harmonic, glide),
-            )| Settings {
-                bits: bits * 12.0,
-                dither: DitherMode::ALL[d],
-                quantizer: if mid_rise { QuantizerMode::MidRise } else { QuantizerMode::MidTread },
-                mix,
-                output_db: out * 12.0,
-                listen: if error { Listen::Error } else { Listen::Output },
-                bypass,
-                rate,
-                jitter,
-                prefilter: pre,
-                postfilter: post,
-                shaping: Shaping::ALL[sh],
-                curve: Curve::ALL[cu],
-                drive_db: drive,
-                antialias: aa,
-                lfo_shape: LfoShape::ALL[shape],
-                lfo_sync: sync,
-                lfo_hz: hz * 20.0,
-                lfo_division: Division::ALL[division],
-                lfo_timing: Timing::ALL[timing],
-                lfo_bits: lfo_bits * 6.0,
-                lfo_octaves: octaves * 3.0,
-                follow_bits: follow * 6.0,
-                follow_attack_ms: attack * 250.0,
-                follow_release_ms: release * 2500.0,
-                harmonic: harmonic * 32.0,
-                glide_ms: glide * 250.0,
-            },
-        )
+    prop::collection::vec((any_float(), any::<u32>()), Settings::COUNT).prop_map(|draws| {
+        let mut next = draws.into_iter();
+        Settings::drawn(|_, draw| {
+            let (u, k) = next.next().expect("one draw per setting");
+            match draw {
+                Draw::Number { min, max, log } if u.is_finite() && u.abs() <= 2.0 => {
+                    let t = (u as f64 + 2.0) / 4.0 * 1.5 - 0.25;
+                    if log {
+                        let (lo, hi) = ((min as f64).log2(), (max as f64).log2());
+                        (lo + t * (hi - lo)).exp2()
+                    } else {
+                        min as f64 + t * (max as f64 - min as f64)
+                    }
+                }
+                Draw::Number { .. } => u as f64,
+                Draw::Choice { .. } => k as f64,
+                Draw::Switch => (k & 1) as f64,
+            }
+        })
+    })
 }
 
 /// Render `x` (stereo) in blocks cut at `cuts`, switching to `second` at `switch_at`.
