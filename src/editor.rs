@@ -394,13 +394,17 @@ pub fn draw(ui: &mut egui::Ui, params: &StairstepParams, setter: &ParamSetter, m
                 ui.selectable_value(&mut model.page, Page::Movement, "Movement")
                     .on_hover_text("The LFO, the envelope follower and note-tracked Sample Rate.");
             });
-            egui::Grid::new("controls").num_columns(2).spacing([10.0, 6.0]).show(ui, |ui| {
-                for (label, ids) in crate::params::rows(model.page) {
-                    ui.label(label);
-                    let width = if ids.len() > 1 { 100.0 } else { 150.0 };
-                    ui.horizontal(|ui| ids.iter().for_each(|id| control_sized(ui, params, setter, id, width)));
-                    ui.end_row();
-                }
+            // NOTE: The rows scroll when the window is too short for them (a page may hold more
+            //       rows than the smallest window fits; each parameter is a row of the table).
+            egui::ScrollArea::vertical().id_salt("control-rows").auto_shrink([false, true]).max_height(ui.available_height()).show(ui, |ui| {
+                egui::Grid::new("controls").num_columns(2).spacing([10.0, 6.0]).show(ui, |ui| {
+                    for (label, ids) in crate::params::rows(model.page) {
+                        ui.label(label);
+                        let width = if ids.len() > 1 { 100.0 } else { 150.0 };
+                        ui.horizontal(|ui| ids.iter().for_each(|id| control_sized(ui, params, setter, id, width)));
+                        ui.end_row();
+                    }
+                });
             });
         });
 

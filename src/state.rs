@@ -184,7 +184,7 @@ mod tests {
         for (id, v) in &before {
             assert_eq!(format!("{:?}", s.params[id]), format!("{v:?}"), "{id}");
         }
-        assert_eq!(s.fields[VERSION_FIELD], "2");
+        assert_eq!(s.fields[VERSION_FIELD], STATE_VERSION.to_string());
         // Layout 2's parameters at their defaults: the old session sounds as it did.
         for id in crate::params::added_in(2) {
             assert!(s.params.contains_key(id), "{id}");

@@ -235,16 +235,18 @@ fn a_session_from_the_previous_release_loads_and_saves_unchanged() {
     for (id, value) in released_params {
         assert_eq!(&saved_params[id], value, "saving the loaded session changes {id}");
     }
-    // Layout 2 adds the movement parameters, at their defaults (no movement), and says so.
+    // The later layouts add their parameters (layout 2: the movement), at their defaults (no
+    // movement), and say so.
     let mut added: Vec<&str> =
         saved_params.keys().filter(|k| !released_params.contains_key(*k)).map(|k| k.as_str()).collect();
     added.sort_unstable();
-    let mut expected = stairstep::params::added_in(2);
+    let mut expected: Vec<&str> =
+        (2..=stairstep::params::STATE_VERSION).flat_map(stairstep::params::added_in).collect();
     expected.sort_unstable();
     assert_eq!(added, expected);
     assert_eq!(saved_params["lfo-bits"], serde_json::json!({"f32": 0.0}));
     assert_eq!(saved["fields"]["editor-size"], released["fields"]["editor-size"]);
-    assert_eq!(saved["fields"]["state-version"], "2");
+    assert_eq!(saved["fields"]["state-version"], stairstep::params::STATE_VERSION.to_string());
 }
 
 /// Writes `tests/data/state-0.2.0-movement.bin` and prints its sound's fingerprint, from the

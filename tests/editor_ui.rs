@@ -136,6 +136,18 @@ fn choosing_tpdf_sets_dither() {
 #[test]
 fn listen_and_bypass_buttons_set_their_parameters() {
     let mut h = harness();
+    // The last row: the control column scrolls it into view where the window is too short
+    // for every row (the mouse wheel over the rows).
+    let rows = h.get_by_label("Dither").rect().center();
+    h.hover_at(rows);
+    h.event(egui::Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: egui::Vec2::new(0.0, -400.0),
+        phase: egui::TouchPhase::Move,
+        modifiers: egui::Modifiers::NONE,
+        source: egui::MouseWheelSource::Wheel,
+    });
+    h.run_steps(30);
     h.get_by_role_and_label(Role::Button, "Error").click();
     h.run_steps(2);
     assert_eq!(h.state().params.listen.value(), stairstep::params::ListenParam::Error);

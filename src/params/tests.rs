@@ -100,7 +100,7 @@ fn the_editor_size_is_saved_with_the_state() {
     let q = StairstepParams::default();
     q.deserialize_fields(&fields);
     assert_eq!(*q.editor_size.read().unwrap(), EditorSize { width: 1234, height: 777 });
-    assert_eq!(fields.get(VERSION_FIELD).map(String::as_str), Some("2"));
+    assert_eq!(fields.get(VERSION_FIELD), Some(&STATE_VERSION.to_string()));
     // A corrupt or absurd saved size keeps a usable one.
     for bad in ["", "{", "[1,2,3]", "{\"width\": -4, \"height\": 10}", "null"] {
         let q = StairstepParams::default();
@@ -372,7 +372,8 @@ fn the_listing_is_the_table() {
         let kind = row["kind"].as_str().unwrap();
         assert_eq!(kind == "number" || kind == "hz", p.is_continuous(id), "{id}");
     }
-    assert_eq!(rows[3]["value"], 7.25);
-    assert_eq!(rows[0]["min"], 1.0);
-    assert_eq!(rows[17]["min"], 0.01, "the shortest decimal of the f32");
+    let row = |id: &str| rows.iter().find(|r| r["id"] == id).unwrap();
+    assert_eq!(row("drive")["value"], 7.25);
+    assert_eq!(row("bits")["min"], 1.0);
+    assert_eq!(row("lfo-rate")["min"], 0.01, "the shortest decimal of the f32");
 }
