@@ -7,6 +7,7 @@ use clack_extensions::remote_controls::{PluginRemoteControls, RemoteControlsPage
 use clack_extensions::state::PluginState;
 use clack_host::events::event_types::{ParamModEvent, ParamValueEvent};
 use clack_host::prelude::*;
+use stairstep::params::{GROUP_OF, IDS, Page, remote_page};
 use std::collections::BTreeMap;
 use std::ffi::CString;
 
@@ -38,24 +39,15 @@ fn parameters_come_in_groups_and_continuous_ones_accept_modulation() {
     let Some(path) = bundle(false) else { return };
     let (_entry, mut instance) = open(&path);
     let infos = param_infos(&mut instance);
-    assert_eq!(infos.len(), 27);
-    let groups = [
-        ("Crush", &["bits", "quantizer", "curve", "drive", "antialias"][..]),
-        ("Noise", &["dither", "shaping"]),
-        ("Rate", &["rate", "jitter", "prefilter", "postfilter"]),
-        ("Output", &["mix", "output", "listen", "bypass"]),
-        ("LFO", &["lfo-shape", "lfo-sync", "lfo-rate", "lfo-division", "lfo-timing", "lfo-bits", "lfo-octaves"]),
-        ("Follower", &["follow-bits", "follow-attack", "follow-release"]),
-        ("Notes", &["harmonic", "glide"]),
-    ];
-    for (group, ids) in groups {
-        for id in ids {
-            let (name, module, flags) = &infos[&param_id(id).get()];
-            assert_eq!(module, group, "{id} ({name}) is in the wrong group");
-            assert!(flags.contains(ParamInfoFlags::IS_AUTOMATABLE), "{id} is not automatable");
-            assert!(flags.contains(ParamInfoFlags::IS_MODULATABLE), "{id} does not accept modulation");
-        }
+    // Every parameter of the table in its group (a CLAP module), as the table says.
+    assert_eq!(infos.len(), IDS.len());
+    for (id, group) in IDS.iter().zip(GROUP_OF) {
+        let (name, module, flags) = &infos[&param_id(id).get()];
+        assert_eq!(module, group, "{id} ({name}) is in the wrong group");
+        assert!(flags.contains(ParamInfoFlags::IS_AUTOMATABLE), "{id} is not automatable");
+        assert!(flags.contains(ParamInfoFlags::IS_MODULATABLE), "{id} does not accept modulation");
     }
+    assert_eq!(GROUP_OF[IDS.iter().position(|id| *id == "lfo-rate").unwrap()], "LFO");
     assert!(infos[&param_id("bypass").get()].2.contains(ParamInfoFlags::IS_BYPASS));
 }
 
@@ -66,13 +58,10 @@ fn two_remote_controls_pages_map_the_main_controls_and_the_movement() {
     let remote: PluginRemoteControls = instance.plugin_handle().get_extension().expect("remote-controls extension");
     let handle = instance.plugin_handle();
     assert_eq!(remote.count(&handle), 2);
-    let pages: [(&str, [&str; 8]); 2] = [
-        ("Crush", ["bits", "rate", "dither", "shaping", "drive", "mix", "output", "jitter"]),
-        (
-            "Movement",
-            ["lfo-bits", "lfo-octaves", "follow-bits", "harmonic", "lfo-division", "lfo-shape", "lfo-rate", "glide"],
-        ),
-    ];
+    // The table's remote-controls column, slot by slot; the Crush page spelled out, as the
+    // README documents it.
+    let pages = [("Crush", remote_page(Page::Crush)), ("Movement", remote_page(Page::Movement))];
+    assert_eq!(pages[0].1, ["bits", "rate", "dither", "shaping", "drive", "mix", "output", "jitter"]);
     for (index, (name, expected)) in pages.iter().enumerate() {
         let mut buffer = RemoteControlsPageBuffer::new();
         let page = remote.get(&handle, index as u32, &mut buffer).expect("page");
