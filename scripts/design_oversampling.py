@@ -1,4 +1,4 @@
-"""Designs the anti-alias oversampling filters and writes crates/stairstep-dsp/src/oversample_coefficients.rs.
+"""Designs the anti-alias oversampling filters and writes crates/stairstep-dsp/src/oversample/coefficients.rs.
 
 Kaiser-windowed sinc low-passes (J. F. Kaiser, "Nonrecursive digital filter design using the
 I0-sinh window function", Proc. IEEE ISCAS 1974), cutoff at a quarter of each filter's rate:
@@ -9,7 +9,7 @@ I0-sinh window function", Proc. IEEE ISCAS 1974), cutoff at a quarter of each fi
 - DOWN2: 18 taps at 4x, beta 6.5: under 0.003 dB to 20 kHz, 67 dB down from 76 kHz. Its even
   length makes the total delay a whole number of host samples (see LATENCY).
 
-Usage: python3 scripts/design_oversampling.py > crates/stairstep-dsp/src/oversample_coefficients.rs
+Usage: python3 scripts/design_oversampling.py > crates/stairstep-dsp/src/oversample/coefficients.rs
 """
 
 import numpy as np

@@ -56,7 +56,7 @@ const RESET_FRAMES: usize = 1024;
 const SAMPLE_RATES: [f32; 12] =
     [8000.0, 11025.0, 16000.0, 22050.0, 32000.0, 44100.0, 48000.0, 88200.0, 96000.0, 176400.0, 192000.0, 384000.0];
 
-/// L1 norms of the anti-alias decimators (DOWN2 × DOWN1, from `oversample_coefficients.rs`).
+/// L1 norms of the anti-alias decimators (DOWN2 × DOWN1, from `oversample/coefficients.rs`).
 const ANTIALIAS_L1: f32 = 1.4516 * 1.6635;
 /// The post-filter's largest impulse-response L1 norm (cutoff 0.4 × host rate: 2.875), doubled
 /// as the margin for coefficients that move every sample.
