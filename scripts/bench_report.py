@@ -493,7 +493,7 @@ def main():
         "  taps unrolled with loads alone 2.04 to 2.05). With the FIR at 58 % of Anti-alias",
         "  that promised about a fifth of its time. Taken after this table was made: the",
         "  AVX-512 build's filters now run that split (`wide::fir` in",
-        "  `crates/stairstep-dsp/src/oversample.rs`: the taps unrolled so each offset and shift is a constant,",
+        "  `crates/stairstep-dsp/src/oversample/mod.rs`: the taps unrolled so each offset and shift is a constant,",
         "  each tile's input loaded once into registers, every other tap shifted out of them",
         "  with `valignd`; the same sums bit for bit, tested against the per-sample",
         "  definition in all three builds, and a wrong shift fails that test). In the profile",
