@@ -109,9 +109,9 @@ impl Follower {
     /// envelope's dependency chain, nothing else), their `map`s (element-wise, so they
     /// vectorise), and the output, each step's value held from its group's last sample on.
     ///
-    /// NOTE: One pass doing all three cost about 11 cycles per sample at groups of 8
-    ///       (perf, 2026-12-06): the running peak's compare chain, an integer division for
-    ///       the group position and the scalar `map` per step.
+    /// NOTE: One pass doing all three was bound by the running peak's compare chain, an
+    ///       integer division for the group position and the scalar `map` per step
+    ///       (docs/BENCHMARKS.md).
     #[inline(always)]
     fn process_span(&mut self, level: &[f32], k: &Coefficients, map: &impl Fn(f32) -> f32, out: &mut [f32]) {
         let (n, group) = (out.len(), k.group);

@@ -71,7 +71,7 @@ pub fn floor_q<I: Isa>(v: f32) -> f32 {
 /// `a` if it is greater than `b`, else `b`.
 ///
 /// NOTE: Written as a select so it compiles to one `maxps` on x86. `f32::max` must also
-///       handle NaN, which costs several instructions per lane (measured 3.6x slower for the
+///       handle NaN, which costs several instructions per lane (several times slower for the
 ///       quantizer loop); every value reaching the quantizer is finite.
 #[inline(always)]
 pub fn max_f(a: f32, b: f32) -> f32 {

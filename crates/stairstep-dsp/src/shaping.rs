@@ -471,9 +471,9 @@ fn fast_pair_sse<const T: usize, I: Isa>(
             let err = _mm_sub_ps(_mm_movelh_ps(k, k), _mm_movehl_ps(tw, tw));
             // NOTE: For three taps, a new array rather than a shift in place: LLVM turned the
             //       in-place shift into a 32-byte copy on the stack that read back the 16-byte
-            //       store of the newest error (a failed store-to-load forwarding; 3.42 ns per
-            //       sample against 2.57 this way). For nine taps the new array measured 23 %
-            //       slower in the AVX2 build (more spills), so longer filters keep the shift.
+            //       store of the newest error (a failed store-to-load forwarding). For nine
+            //       taps the new array is slower in the AVX2 build (more spills), so longer
+            //       filters keep the shift (both measured: docs/BENCHMARKS.md).
             if T <= 3 {
                 ev = std::array::from_fn(|j| if j == 0 { err } else { ev[j - 1] });
             } else {

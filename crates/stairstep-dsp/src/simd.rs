@@ -106,10 +106,7 @@ pub enum Level {
     /// AVX2: eight f32 or four f64 lanes, one-instruction 32-bit multiplies, SSE4.1 rounding.
     Avx2,
     /// AVX-512 (F, VL, DQ, BW): sixteen f32 or eight f64 lanes, 32 vector registers, and the
-    /// hand-written kernels. Measured against AVX2 (docs/BENCHMARKS.md), on an Intel Xeon:
-    /// plain 0.20 to 0.15 ns, anti-alias 15.6 to 11.2 ns, the 9-tap shaping loop 2.88 to
-    /// 2.73 ns; on an AMD EPYC (Zen 4): plain 0.23 to 0.13, anti-alias 9.3 to 8.85, 9-tap
-    /// shaping 3.17 to 2.61.
+    /// hand-written kernels (faster than AVX2 on both Intel and AMD: docs/BENCHMARKS.md).
     Avx512,
 }
 

@@ -433,12 +433,9 @@ impl Engine {
             *b = snap_to(b.clamp(MIN_BITS, MAX_BITS), MOD_BITS_STEP);
         }
         // NOTE: One lookup per run of samples at the same depth, the arrays filled over
-        //       the run (measured faster than a lookup per sample: 2.90 against 3.25 ns
-        //       per sample per channel with the LFO, 4.68 against 5.15 with the follower).
-        //       Runs are found and written [`RUN_LANES`] samples at a time: a run's writes
-        //       may reach past its end, and the next run (or nothing: past `n`) overwrites
-        //       them (with the vector build, commit b6963df: LFO +1.9 -> +0.76 ns per
-        //       sample per channel over a scan and `fill`s per run in the baseline build).
+        //       the run (a lookup per sample measured slower: docs/BENCHMARKS.md). Runs are
+        //       found and written [`RUN_LANES`] samples at a time: a run's writes may reach
+        //       past its end, and the next run (or nothing: past `n`) overwrites them.
         let mode_index = s.quantizer as usize;
         let bits = &c.bits;
         let mut i = 0;
@@ -492,9 +489,9 @@ fn run_length<I: Isa>(isa: I, bits: &[f32; CHUNK + RUN_LANES], i: usize, n: usiz
 
 /// One bit per sample of `window` at another depth than `depth` (bit `k` for sample `k`).
 ///
-/// NOTE: In the AVX-512 build one compare into a mask register. LLVM builds the portable
-///       loop's mask from four compares of 1 to 8 lanes, shifts and an OR reduction: perf
-///       put 23 % of the modulators' time in it (2026-12-06). Held to the portable loop by
+/// NOTE: In the AVX-512 build one compare into a mask register: LLVM builds the portable
+///       loop's mask from four compares of 1 to 8 lanes, shifts and an OR reduction, a large
+///       share of the modulators' time (docs/BENCHMARKS.md). Held to the portable loop by
 ///       `run_length_is_a_scan` on CPUs with AVX-512.
 #[inline(always)]
 fn differ_mask<I: Isa>(isa: I, window: &[f32; RUN_LANES], depth: f32) -> u32 {

@@ -360,10 +360,9 @@ fn stage<const T: usize, const EVEN_REACH: usize, const ODD_REACH: usize, I: Isa
 ///
 /// NOTE: [`fir`]'s loop is bound by its loads (a 64-byte load at an offset of one sample
 ///       from the last nearly always crosses a cache line). Windows shifted out of
-///       registers move that work to the vector pipes; half and half balances the two. In a
-///       C model of a 30-tap stage on Zen 4: 1.46 to 1.49 ns per tap and tile against 2.09
-///       to 2.28 with loads alone, 1.89 with every tap shifted. The taps are unrolled so
-///       each tap's offset, and so each shift, is a constant.
+///       registers move that work to the vector pipes; half and half balances the two
+///       (measured against loads alone and every tap shifted: docs/BENCHMARKS.md). The taps
+///       are unrolled so each tap's offset, and so each shift, is a constant.
 #[cfg(target_arch = "x86_64")]
 mod wide {
     use super::{MAX_TAPS, TILE, fir_tail};
@@ -482,7 +481,7 @@ mod wide {
 const MAX_TAPS: usize = 32;
 
 /// Outputs a [`fir`] keeps in registers at once: enough independent sums to cover the
-/// latency of an add at full throughput (64 measured 3 % faster than 32 with AVX-512).
+/// latency of an add at full throughput (64 beat 32 with AVX-512).
 const TILE: usize = 64;
 
 /// Interpolation by 2 of `n` inputs (`x` holds `T - 1` past inputs first): output `2m` is
@@ -662,10 +661,9 @@ fn adaa_settled<const MID_RISE: bool, const MUTE: bool, I: Isa>(
     // NOTE: Half the operations of the loop below, which a moving signal at most depths
     //       never needs; where it does (silence, a clipped or held signal), that loop runs
     //       again over the block and overwrites these outputs (pass 1's arrays are its input).
-    //       A block whose first segment already needs it (silence does) skips this loop:
-    //       16 % fewer instructions per block on the silence and clipped benchmarks, the
-    //       same on the moving one (callgrind, AVX2 build). Runs of 256 segments, each with
-    //       its own choice, cost the moving signal 3 % more instructions.
+    //       A block whose first segment already needs it (silence does) skips this loop,
+    //       which fewer instructions showed than a choice per run of segments
+    //       (docs/BENCHMARKS.md).
     let inside = |t: f64| (t < top) & (t >= bottom);
     let mut moving = inside(t[0]) & inside(t[1]) & ((t[1] - t[0]).abs() > 1e-9);
     if moving {
