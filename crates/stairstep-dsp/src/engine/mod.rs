@@ -27,6 +27,7 @@
 
 mod controls;
 mod general;
+mod movement;
 mod router;
 mod settings;
 mod settled;
@@ -47,16 +48,14 @@ pub use settings::{
 
 use crate::dither::Dither;
 use crate::filter::{CUTOFF_RATIO, LowPass, SECTIONS, SvfCoefficients, butterworth};
-use crate::follower::{Coefficients, Follower};
 use crate::hold::{Hold, HoldClock};
-use crate::lfo::{Lfo, LfoRate, Transport};
-use crate::notes::{Glide, Notes, note_hz};
+use crate::lfo::Transport;
 use crate::oversample::{Delay, LATENCY, Oversampler};
 use crate::quantizer::{Grid, QuantizerMode};
 use crate::shaping::ShapingState;
 use crate::simd::{Dispatch, Level};
-use controls::RUN_LANES;
 use controls::{Controls, Ramps};
+use movement::Movement;
 use router::Path;
 
 /// Samples processed per inner chunk (the size of the scratch arrays).
@@ -86,11 +85,6 @@ struct Scratch {
     chain: [f32; CHUNK],
     /// The dry signal delayed by [`LATENCY`].
     delayed: [f32; CHUNK],
-}
-
-/// The LFO's rate under `s`.
-fn lfo_rate(s: &Settings) -> LfoRate {
-    if s.lfo_sync { LfoRate::Synced(s.lfo_division, s.lfo_timing) } else { LfoRate::Hz(s.lfo_hz) }
 }
 
 /// The modulated values at the last sample processed (for the editor).
@@ -138,24 +132,30 @@ impl Channel {
     }
 }
 
-/// The Stairstep signal chain for a fixed number of channels at one sample rate.
-pub struct Engine {
-    /// The latest settings (discrete ones take effect at once, continuous ones ramp).
-    settings: Settings,
+/// What settled settings were last computed into (each keyed on what it was computed for).
+struct Cache {
     /// The settings as last handed to [`Engine::set_settings`] (or `new`), before sanitizing.
     given: Settings,
-    /// The continuous settings' ramps.
-    ramps: Ramps,
-    /// Host sample rate in Hz.
-    sample_rate: f32,
     /// Grid for a settled bit depth, and the depth and mode it was computed for.
-    grid_cache: (Grid, f32, QuantizerMode),
+    grid: (Grid, f32, QuantizerMode),
     /// Filter coefficients for a settled rate, and the rate in Hz they were computed for.
     ///
     /// NOTE: Keyed on the plain rate, not its log2: neighbouring rates 0.1 Hz apart can share
     ///       an f32 log2 (71294.2 and 71294.3 Hz do), and a log2 key then kept the first one's
     ///       coefficients, so the output depended on earlier settings (found by the fuzzer).
-    filter_cache: ([SvfCoefficients; SECTIONS], f32),
+    filter: ([SvfCoefficients; SECTIONS], f32),
+}
+
+/// The Stairstep signal chain for a fixed number of channels at one sample rate.
+pub struct Engine {
+    /// The latest settings (discrete ones take effect at once, continuous ones ramp).
+    settings: Settings,
+    /// The continuous settings' ramps.
+    ramps: Ramps,
+    /// Host sample rate in Hz.
+    sample_rate: f32,
+    /// What settled settings were last computed into, to skip computing it again.
+    cache: Cache,
     /// The hold clock shared by all channels.
     clock: HoldClock,
     /// Per-channel state.
@@ -164,26 +164,14 @@ pub struct Engine {
     controls: Box<Controls>,
     /// Scratch of the current chunk, one per channel of a pair.
     scratch: Box<[Scratch; 2]>,
-    /// True from construction or reset until the first sample is processed. Settings taken
-    /// then apply at once: ramps exist to keep already-played audio continuous, and there is
-    /// none yet (so a render right after reset does not depend on earlier settings).
-    fresh: bool,
     /// The vector build to run (all bit-identical to the portable build): the widest this
     /// CPU runs, unless a benchmark or test limits it.
     isa: Dispatch,
     /// The stages that act under the current settings (for the router), updated whenever the
     /// settings change.
     busy: router::Stages,
-    /// The LFO's position (shared by all channels).
-    lfo: Lfo,
-    /// The envelope follower (all channels: the louder leads).
-    follower: Follower,
-    /// The notes held, for note-tracked Sample Rate.
-    notes: Notes,
-    /// The note-tracked rate, log2 Hz, gliding between notes.
-    glide: Glide,
-    /// What the modulation did at the last sample processed, for the editor.
-    monitor: Monitor,
+    /// The LFO, the follower and the notes: what moves the depth and the rate.
+    movement: Movement,
     /// Tests: every block down the general path (the definition the others are held to).
     #[cfg(test)]
     force_general: bool,
@@ -203,12 +191,14 @@ impl Engine {
         let sample_rate = if sample_rate.is_finite() && sample_rate > 0.0 { sample_rate } else { 48000.0 };
         let mut engine = Self {
             settings: s,
-            given: settings,
             ramps: Ramps::new(&s, sample_rate),
             sample_rate,
-            grid_cache: (Grid::new(s.bits, s.quantizer), s.bits, s.quantizer),
+            cache: Cache {
+                given: settings,
+                grid: (Grid::new(s.bits, s.quantizer), s.bits, s.quantizer),
+                filter: (butterworth(CUTOFF_RATIO * s.rate, sample_rate), s.rate),
+            },
             isa: Dispatch::detect(),
-            filter_cache: (butterworth(CUTOFF_RATIO * s.rate, sample_rate), s.rate),
             clock: HoldClock::new(seed),
             channels: (0..channels)
                 .map(|c| Channel {
@@ -239,11 +229,6 @@ impl Engine {
                 filter_fixed: false,
                 all_taken: false,
                 steady: Default::default(),
-                bits: [0.0; CHUNK + RUN_LANES],
-                lfo: [0.0; CHUNK],
-                follow: [0.0; CHUNK],
-                mod_grids: controls::mod_grid_table(),
-                follow_coefficients: ((f32::NAN, f32::NAN), Coefficients::new(1.0, 1.0, sample_rate)),
                 mod_rate: (f32::NAN, MAX_RATE, None),
                 unreduced: butterworth(CUTOFF_RATIO * sample_rate, sample_rate),
             }),
@@ -254,13 +239,8 @@ impl Engine {
                 chain: [0.0; CHUNK],
                 delayed: [0.0; CHUNK],
             })),
-            fresh: true,
             busy: router::Stages::default(),
-            lfo: Lfo::new(sample_rate, lfo_rate(&s)),
-            follower: Follower::default(),
-            notes: Notes::default(),
-            glide: Glide::default(),
-            monitor: Monitor::default(),
+            movement: Movement::new(&s, sample_rate),
             #[cfg(test)]
             force_general: false,
         };
@@ -289,10 +269,10 @@ impl Engine {
         //       (the latency switch needs a change, `set_target` ignores its own target), so
         //       the sanitizing, the gains' `powf` and the rate's `log2` are skipped. (A NaN
         //       never compares equal, so such settings go through every time, as before.)
-        if settings == self.given && !self.fresh {
+        if settings == self.cache.given && !self.ramps.fresh() {
             return;
         }
-        self.given = settings;
+        self.cache.given = settings;
         let s = settings.sanitized();
         if s.antialias && !self.settings.antialias {
             // The anti-alias path and the delays start from silence: the latency changed, and
@@ -304,12 +284,8 @@ impl Engine {
             }
         }
         self.settings = s;
-        if self.fresh {
-            self.ramps.jump(&s);
-        } else {
-            self.ramps.retarget(&s);
-        }
-        self.lfo.set_rate(lfo_rate(&s));
+        self.ramps.take(&s);
+        self.movement.set_settings(&s);
         // Harmonic or Glide may have changed the held note's rate.
         self.track_note();
         self.busy = self.busy_stages();
@@ -317,31 +293,31 @@ impl Engine {
 
     /// The host's transport at the next sample (call before each block; the LFO follows it).
     pub fn set_transport(&mut self, transport: &Transport) {
-        self.lfo.set_transport(transport);
+        self.movement.set_transport(transport);
     }
 
     /// Note `note` (MIDI 0 to 127) pressed at the next sample: the Sample Rate follows it.
     pub fn note_on(&mut self, note: u8) {
-        self.notes.note_on(note);
+        self.movement.notes().note_on(note);
         self.clock.retrigger();
         self.track_note();
     }
 
     /// Note `note` released at the next sample.
     pub fn note_off(&mut self, note: u8) {
-        self.notes.note_off(note);
+        self.movement.notes().note_off(note);
         self.track_note();
     }
 
     /// Every note released at the next sample.
     pub fn all_notes_off(&mut self) {
-        self.notes.all_off();
+        self.movement.notes().all_off();
         self.track_note();
     }
 
     /// Pitch bend at the next sample, MIDI's normalized 0..1 (0.5: centre; ±2 semitones).
     pub fn pitch_bend(&mut self, normalized: f32) {
-        self.notes.set_bend(normalized);
+        self.movement.notes().set_bend(normalized);
         self.track_note();
     }
 
@@ -349,41 +325,25 @@ impl Engine {
     /// tuning expression; ±120), or every held note's with `None`. It adds to the pitch bend
     /// while the note sounds.
     pub fn note_tuning(&mut self, note: Option<u8>, semitones: f32) {
-        self.notes.set_tuning(note, semitones);
+        self.movement.notes().set_tuning(note, semitones);
         self.track_note();
-    }
-
-    /// The held note's rate in Hz (the plain value the hold uses once any glide has landed).
-    fn note_rate(&self) -> Option<f32> {
-        let (note, bend) = self.notes.sounding()?;
-        let hz = note_hz(note, bend, self.settings.harmonic);
-        Some(hz.clamp(MIN_RATE, MAX_RATE))
     }
 
     /// The Sample Rate the hold runs at when nothing moves: the held note's, else the knob's.
     fn rate_now(&self) -> f32 {
-        self.note_rate().unwrap_or(self.settings.rate)
+        self.movement.note_rate(&self.settings).unwrap_or(self.settings.rate)
     }
 
     /// Point the glide at the held note's rate (after a note, bend or Harmonic change), or
     /// hand the rate back to the knob when no note is held.
     fn track_note(&mut self) {
-        let was_tracking = self.monitor.note.is_some();
-        self.monitor.note = self.notes.current();
-        if let Some(hz) = self.note_rate() {
-            if !was_tracking {
-                // From no note: glide from where the knob has the rate now.
-                self.glide.jump(self.ramps[controls::Ramp::Rate].value());
-            }
-            let samples = (self.settings.glide_ms as f64 * 1e-3 * self.sample_rate as f64).round() as u32;
-            self.glide.glide_to(libm::log2f(hz), samples);
-        }
+        self.movement.track_note(&self.settings, self.ramps[controls::Ramp::Rate].value());
         self.busy = self.busy_stages();
     }
 
     /// What the modulation did at the last sample processed: for the editor.
     pub fn monitor(&self) -> Monitor {
-        self.monitor
+        self.movement.monitor
     }
 
     /// Forget the past: ramps jump to the current settings and dither restarts its stream, so
@@ -394,13 +354,8 @@ impl Engine {
             c.reset();
         }
         self.clock.reset();
-        self.lfo.reset();
-        self.follower.reset();
-        self.notes.reset();
-        self.glide = Glide::default();
-        self.monitor = Monitor::default();
+        self.movement.reset();
         self.busy = self.busy_stages();
-        self.fresh = true;
     }
 
     /// Process channels in place. Extra channels beyond [`Engine::channels`] are only sanitized.
@@ -414,7 +369,7 @@ impl Engine {
         let len = channels.first().map_or(0, |c| c.len());
         debug_assert!(channels.iter().all(|c| c.len() == len));
         if len > 0 {
-            self.fresh = false;
+            self.ramps.start();
         }
         let mut start = 0;
         while start < len {
@@ -452,9 +407,9 @@ impl Engine {
             };
             if path != Path::General {
                 // The general path moves the LFO as it reads it; the others do not read it.
-                self.lfo.advance(done);
-                self.monitor.bits = None;
-                self.monitor.rate = None;
+                self.movement.advance(done);
+                self.movement.monitor.bits = None;
+                self.movement.monitor.rate = None;
             }
             start += done;
         }

@@ -323,7 +323,7 @@ fn extremes_stay_finite() {
 /// The modulated depth's grid table holds `Grid::new` at every 1/64 bit, for both quantizers.
 #[test]
 fn the_modulated_grid_table_is_grid_new() {
-    use super::controls::{MOD_BITS_STEP, mod_grid_table};
+    use super::movement::{MOD_BITS_STEP, mod_grid_table};
     use crate::quantizer::{Grid, MAX_BITS, MIN_BITS};
     let table = mod_grid_table();
     assert_eq!(table.len(), 23 * 64 + 1);

@@ -10,6 +10,7 @@
 
 use super::Engine;
 use super::controls::Ramp;
+use super::movement::Movement;
 use super::settings::Listen;
 use crate::curve::Curve;
 use crate::dither::DitherMode;
@@ -183,8 +184,7 @@ impl Engine {
     /// Whether the LFO, the follower or a note's glide moves a control: then the control arrays
     /// change from sample to sample, which only the general path reads.
     pub(super) fn modulated(&self) -> bool {
-        let s = &self.settings;
-        s.lfo_bits != 0.0 || s.lfo_octaves != 0.0 || s.follow_bits != 0.0 || self.glide.is_moving()
+        Movement::bits_moving(&self.settings) || self.movement.rate_moving(&self.settings)
     }
 
     /// Whether a test has sent every block down the general path.
