@@ -2,12 +2,12 @@
 //! every sample ([`Controls`]), which the general path reads. What moves them beyond their
 //! knobs (the LFO, the follower, the notes) is `movement`'s.
 
-use super::movement::{Modulate, Movement};
+use super::movement::{GridArrays, MOD_OCTAVE_STEP, Modulate, Movement, snap_to};
 use super::settings::{MAX_RATE, MIN_RATE};
 use super::settings::{Settings, db_to_gain};
 use super::{CHUNK, Engine};
 use crate::filter::{CUTOFF_RATIO, SECTIONS, SvfCoefficients, butterworth};
-use crate::quantizer::{Grid, GridBlock, round_half_even};
+use crate::quantizer::{Grid, GridBlock};
 use crate::smoother::{LinearRamp, RAMP_MS};
 
 /// A continuous control, with a ramp of its own.
@@ -170,16 +170,6 @@ pub(super) struct Controls {
     pub(super) unreduced: [SvfCoefficients; SECTIONS],
 }
 
-/// The LFO-modulated Sample Rate moves in steps of this many octaves (1.2 cents), for the same
-/// reason (an `exp2` and, with the filters, their coefficients per step).
-pub const MOD_OCTAVE_STEP: f32 = 1.0 / 1024.0;
-
-/// `v` rounded to a multiple of `step` (a power of two), ties to even.
-#[inline(always)]
-pub(super) fn snap_to(v: f32, step: f32) -> f32 {
-    round_half_even(v / step) * step
-}
-
 /// Settled values the control arrays hold at every one of their [`CHUNK`] samples, so a chunk
 /// whose control is still settled there need not write them again. `None`: not known to.
 #[derive(Debug, Default)]
@@ -205,9 +195,14 @@ impl Controls {
     }
 
     /// The grid arrays, to be written sample by sample (they no longer hold one settled grid).
-    pub(super) fn grids_written(&mut self) -> &mut Self {
+    pub(super) fn grids_written(&mut self) -> GridArrays<'_> {
         self.steady.grid = None;
-        self
+        GridArrays {
+            inv_step: &mut self.inv_step,
+            step: &mut self.step,
+            k_min: &mut self.k_min,
+            k_max: &mut self.k_max,
+        }
     }
 
     /// The quantizer grids of the chunk's samples in `range`.
@@ -250,7 +245,7 @@ impl Engine {
                 movement: &mut self.movement,
                 settings: &s,
                 bits_ramp: &mut self.ramps[Ramp::Bits],
-                controls: &mut self.controls,
+                grids: self.controls.grids_written(),
                 input: channels,
                 channels: self.channels.len(),
                 start,

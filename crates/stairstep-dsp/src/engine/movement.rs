@@ -5,13 +5,12 @@
 //! Whether anything moves is asked here only: [`Movement::bits_moving`] and
 //! [`Movement::rate_moving`] (the router sends a moving chunk down the general path).
 
-use super::controls::{Controls, snap_to};
 use super::settings::sanitize;
 use super::{CHUNK, Monitor, Settings};
 use crate::follower::{Coefficients, Follower, amount};
 use crate::lfo::{Lfo, LfoRate, Transport};
 use crate::notes::{Glide, Notes, note_hz};
-use crate::quantizer::{Grid, MAX_BITS, MIN_BITS, QuantizerMode};
+use crate::quantizer::{Grid, MAX_BITS, MIN_BITS, QuantizerMode, round_half_even};
 use crate::simd::{Isa, Kernel};
 use crate::smoother::LinearRamp;
 
@@ -20,6 +19,28 @@ use super::settings::{MAX_RATE, MIN_RATE};
 /// The modulated bit depth moves in steps of this many bits (0.1 dB of quantizer step size:
 /// inaudible as steps, and the grid's two `exp2` are computed only when it moves a step).
 pub const MOD_BITS_STEP: f32 = 1.0 / 64.0;
+
+/// The LFO-modulated Sample Rate moves in steps of this many octaves (1.2 cents), for the same
+/// reason (an `exp2` and, with the filters, their coefficients per step).
+pub const MOD_OCTAVE_STEP: f32 = 1.0 / 1024.0;
+
+/// `v` rounded to a multiple of `step` (a power of two), ties to even.
+#[inline(always)]
+pub(super) fn snap_to(v: f32, step: f32) -> f32 {
+    round_half_even(v / step) * step
+}
+
+/// The quantizer's per-sample grid arrays a modulated depth writes (the controls' own).
+pub(super) struct GridArrays<'a> {
+    /// 1/Δ per sample.
+    pub(super) inv_step: &'a mut [f32],
+    /// Δ per sample.
+    pub(super) step: &'a mut [f32],
+    /// Lowest level index per sample.
+    pub(super) k_min: &'a mut [f32],
+    /// Highest level index per sample.
+    pub(super) k_max: &'a mut [f32],
+}
 
 /// Samples compared and written at a time by [`Movement::fill_modulated_bits`]: one AVX-512
 /// vector of f32.
@@ -203,7 +224,7 @@ impl Movement {
         }
     }
 
-    /// The modulated bit depth of the chunk's `n` samples and their grids in `controls`: the
+    /// The modulated bit depth of the chunk's `n` samples and their grids in `grids`: the
     /// knob's ramp (`bits`), plus the LFO, plus the follower, in that order, snapped to a 1/64
     /// bit; the grid of a depth is always `Grid::new`'s, looked up once per run of samples at
     /// the same depth.
@@ -213,7 +234,7 @@ impl Movement {
         isa: I,
         s: &Settings,
         ramp: &mut LinearRamp,
-        controls: &mut Controls,
+        c: GridArrays<'_>,
         n: usize,
     ) {
         let v = &mut *self.values;
@@ -238,7 +259,6 @@ impl Movement {
         //       past its end, and the next run (or nothing: past `n`) overwrites them.
         let mode_index = s.quantizer as usize;
         let bits = &v.bits;
-        let c = controls.grids_written();
         let mut i = 0;
         while i < n {
             let depth = bits[i];
@@ -292,7 +312,8 @@ pub(super) struct Modulate<'a, 'b> {
     pub(super) settings: &'a Settings,
     /// The Bit Depth knob's ramp.
     pub(super) bits_ramp: &'a mut LinearRamp,
-    pub(super) controls: &'a mut Controls,
+    /// Where the modulated depth's grids go.
+    pub(super) grids: GridArrays<'a>,
     /// The host's channels (the follower reads their input) and how many the engine has.
     pub(super) input: &'a [&'b mut [f32]],
     pub(super) channels: usize,
@@ -304,10 +325,10 @@ impl Kernel for Modulate<'_, '_> {
     type Output = ();
     #[inline(always)]
     fn run<I: Isa>(self, isa: I) {
-        let Modulate { movement, settings, bits_ramp, controls, input, channels, start, n } = self;
+        let Modulate { movement, settings, bits_ramp, grids, input, channels, start, n } = self;
         movement.fill_modulators(settings, input, channels, start, n);
         if Movement::bits_moving(settings) {
-            movement.fill_modulated_bits(isa, settings, bits_ramp, controls, n);
+            movement.fill_modulated_bits(isa, settings, bits_ramp, grids, n);
         }
     }
 }
